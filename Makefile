@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Nothing to install by hand but Python 3.11+, make and a C compiler.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+PORT ?= 8000
+
+.PHONY: demo test install lint format lock migrations-check stop clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+
+# Installs exactly the versions in constraints.txt, the ones the tests passed with.
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/python scripts/demo.py --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Refresh constraints.txt from what is installed now (after changing pyproject.toml).
+lock: install
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+
+# Stops the embedded Redis that the project starts when REDIS_URL is not set.
+stop:
+	-$(BIN)/python -m config.embedded_redis stop
+
+clean: stop
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,136 @@
+"""Back office of the catalogue: curators edit makers, models, endpoints and prompts."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from duels.catalogue import SizeClass
+from duels.models import AIModel, Endpoint, Generation, Maker, Prompt
+
+
+@admin.register(Maker)
+class MakerAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "url"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Endpoint)
+class EndpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "api_style", "base_url", "api_key_env", "key_status", "zone"]
+    list_filter = ["api_style", "zone"]
+    search_fields = ["name", "slug", "base_url"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["key_status"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "api_style", "base_url", "notes"]}),
+        (_("Clé d'API"), {"fields": ["api_key_env", "key_status"]}),
+        (_("Centre de données"), {"fields": ["zone", "pue", "wue"]}),
+        (_("Limites"), {"fields": ["timeout_seconds", "max_concurrency"]}),
+    ]
+
+    @admin.display(description=_("clé"))
+    def key_status(self, endpoint: Endpoint) -> str:
+        # Says whether the variable is set, never what it holds.
+        if not endpoint.requires_key:
+            return _("aucune clé nécessaire")
+        if endpoint.key_is_set:
+            return format_html("✅ {} {}", endpoint.api_key_env, _("est définie"))
+        return format_html("❌ {} {}", endpoint.api_key_env, _("n'est pas définie"))
+
+
+class SizeClassFilter(admin.SimpleListFilter):
+    title = _("classe de taille")
+    parameter_name = "size_class"
+
+    def lookups(self, request, model_admin):
+        return SizeClass.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in SizeClass.values:
+            return queryset.of_size_class(self.value())
+        return queryset
+
+
+@admin.register(AIModel)
+class AIModelAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "maker",
+        "params_display",
+        "size_class_display",
+        "distribution",
+        "reasoning",
+        "status",
+        "endpoint",
+    ]
+    list_filter = [
+        "maker",
+        "status",
+        SizeClassFilter,
+        "distribution",
+        "reasoning",
+        "architecture",
+        "endpoint",
+    ]
+    search_fields = ["name", "slug", "maker__name", "endpoint_model_id"]
+    list_select_related = ["maker", "endpoint"]
+    autocomplete_fields = ["maker"]
+    readonly_fields = ["size_class_display"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "maker", "release_date", "status"]}),
+        (
+            _("Taille et architecture"),
+            {
+                "fields": [
+                    "architecture",
+                    ("total_params_b", "total_params_b_max"),
+                    ("active_params_b", "active_params_b_max"),
+                    "params_estimated",
+                    "size_class_display",
+                    "quantization",
+                    "reasoning",
+                ]
+            },
+        ),
+        (_("Licence"), {"fields": ["license", "distribution"]}),
+        (
+            _("Pour le public"),
+            {"fields": ["description", "size_description", "fun_fact", "url"]},
+        ),
+        (_("Service"), {"fields": ["endpoint", "endpoint_model_id"]}),
+    ]
+
+    @admin.display(description=_("paramètres (Md)"))
+    def params_display(self, model: AIModel) -> str:
+        if model.total_params_b is None:
+            return _("inconnu")
+        text = f"{model.total_params_b.normalize():f}"
+        if model.total_params_b_max is not None:
+            text += f"-{model.total_params_b_max.normalize():f}"
+        if model.active_params_b is not None:
+            text += f" / {model.active_params_b.normalize():f}"
+        if model.params_estimated:
+            text += " (est.)"
+        return text
+
+    @admin.display(description=_("classe de taille"))
+    def size_class_display(self, model: AIModel) -> str:
+        return model.size_class or _("inconnue")
+
+
+@admin.register(Prompt)
+class PromptAdmin(admin.ModelAdmin):
+    list_display = ["title", "language", "category", "source"]
+    list_filter = ["language", "category"]
+    search_fields = ["title", "text", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    list_display = ["model", "prompt", "status", "output_tokens", "token_source", "created_at"]
+    list_filter = ["status", "token_source", "model"]
+    search_fields = ["model__name", "prompt__title", "text"]
+    list_select_related = ["model", "prompt"]
+    autocomplete_fields = ["model", "prompt"]

@@ -1,0 +1,267 @@
+"""Back office of organisations: each member sees their own organisations' records only.
+
+Every admin here goes through OrganisationScoped, which asks workshop/tenancy.py.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from workshop import tenancy
+from workshop.models import Membership, Organisation, Room, Script, Step, Workshop
+
+# Steps that move are parked this far down first, so two steps can swap places
+# without tripping the database's unique (script, order) constraint.
+_PARKING_OFFSET = 1_000_000
+
+
+class OrganisationScoped:
+    """Scopes an admin (or inline) to the organisations where the user's role allows it."""
+
+    # Lookup from this model to its organisation.
+    organisation_lookup = "organisation"
+
+    def _model_name(self) -> str:
+        return self.model._meta.model_name
+
+    # Whether members also read the shared templates (records without an organisation).
+    includes_shared = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        visible = tenancy.organisations_for(request.user, tenancy.VIEW, self._model_name())
+        scope = Q(**{f"{self.organisation_lookup}__in": visible})
+        if self.includes_shared and tenancy.is_member(request.user):
+            scope |= Q(**{f"{self.organisation_lookup}__isnull": True})
+        return queryset.filter(scope)
+
+    def _may(self, request, action: str, obj) -> bool:
+        if obj is None:
+            return tenancy.may_anywhere(request.user, action, self._model_name())
+        return tenancy.may(
+            request.user, action, self._model_name(), tenancy.organisation_id_of(obj)
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, tenancy.VIEW, obj) or self._may(request, tenancy.CHANGE, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request, tenancy.ADD, None)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, tenancy.CHANGE, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, tenancy.DELETE, obj)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or tenancy.is_member(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Offer only the records the user may add to: nothing of another organisation.
+        user = request.user
+        if not user.is_superuser:
+            allowed = tenancy.organisations_for(user, tenancy.ADD, self._model_name())
+            if db_field.name == "organisation":
+                kwargs["queryset"] = allowed
+            elif db_field.name == "workshop":
+                kwargs["queryset"] = Workshop.objects.filter(organisation__in=allowed)
+            elif db_field.name == "script":
+                kwargs["queryset"] = Script.objects.filter(
+                    Q(organisation__in=allowed) | Q(organisation__isnull=True)
+                )
+            elif db_field.name == "current_step":
+                kwargs["queryset"] = Step.objects.filter(
+                    Q(script__organisation__in=allowed) | Q(script__organisation__isnull=True)
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "facilitators" and not request.user.is_superuser:
+            # Only people of the user's own organisations, never the platform's whole list.
+            allowed = tenancy.organisations_for(request.user, tenancy.ADD, self._model_name())
+            kwargs["queryset"] = (
+                get_user_model().objects.filter(memberships__organisation__in=allowed).distinct()
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ParentScoped(OrganisationScoped):
+    """For inlines: permissions follow the parent record being edited."""
+
+    def _may(self, request, action: str, obj) -> bool:
+        if obj is None or obj.pk is None:
+            return tenancy.may_anywhere(request.user, action, self._model_name())
+        return tenancy.may(
+            request.user, action, self._model_name(), tenancy.organisation_id_of(obj)
+        )
+
+
+class MembershipForm(forms.ModelForm):
+    """Members are added by e-mail address: an admin never browses the platform's users."""
+
+    email = forms.EmailField(label=_("adresse e-mail du compte"))
+
+    class Meta:
+        model = Membership
+        fields = ["organisation", "email", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["email"].initial = self.instance.user.email
+            self.fields["email"].disabled = True
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if self.instance.pk:
+            return email
+        users = get_user_model().objects.filter(email__iexact=email)
+        if users.count() != 1:
+            raise forms.ValidationError(
+                _("Aucun compte unique avec cette adresse : un super-utilisateur doit le créer.")
+            )
+        self.instance.user = users.get()
+        return email
+
+
+@admin.register(Membership)
+class MembershipAdmin(OrganisationScoped, admin.ModelAdmin):
+    form = MembershipForm
+    list_display = ["user", "organisation", "role"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user", "organisation"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if request.user.is_superuser:
+            # Superusers pick from every account.
+            kwargs["form"] = forms.ModelForm
+            kwargs["fields"] = ["organisation", "user", "role"]
+        return super().get_form(request, obj, **kwargs)
+
+
+class MembershipInline(ParentScoped, admin.TabularInline):
+    model = Membership
+    form = MembershipForm
+    extra = 0
+    fields = ["email", "role"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(OrganisationScoped, admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+    organisation_lookup = "pk"
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class StepInline(ParentScoped, admin.StackedInline):
+    model = Step
+    extra = 0
+    organisation_lookup = "script__organisation"
+    includes_shared = True
+    ordering = ["order"]
+    autocomplete_fields = ["prompt", "model_a", "model_b"]
+    fields = [
+        ("order", "kind"),
+        "title",
+        "body",
+        "speaker_notes",
+        "prompt",
+        ("pair_mode", "model_a", "model_b"),
+        ("question_kind", "choices"),
+    ]
+
+
+@admin.register(Script)
+class ScriptAdmin(OrganisationScoped, admin.ModelAdmin):
+    list_display = ["title", "organisation", "language", "step_count"]
+    list_filter = ["language"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [StepInline]
+    includes_shared = True
+
+    @admin.display(description=_("étapes"))
+    def step_count(self, script: Script) -> int:
+        return script.steps.count()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Step:
+            return super().save_formset(request, form, formset, change)
+        with transaction.atomic():
+            moved = [
+                f.instance.pk for f in formset.forms if f.instance.pk and "order" in f.changed_data
+            ]
+            Step.objects.filter(pk__in=moved).update(order=F("order") + _PARKING_OFFSET)
+            return super().save_formset(request, form, formset, change)
+
+
+class RoomInline(ParentScoped, admin.TabularInline):
+    model = Room
+    extra = 0
+    organisation_lookup = "workshop__organisation"
+    fields = ["name", "capacity", "join_code"]
+    readonly_fields = ["join_code"]
+
+
+@admin.register(Workshop)
+class WorkshopAdmin(OrganisationScoped, admin.ModelAdmin):
+    list_display = ["title", "organisation", "starts_at", "status", "vote_mode", "language"]
+    list_filter = ["status", "vote_mode", "language", "audience"]
+    search_fields = ["title", "rooms__join_code"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["organisation"]
+    inlines = [RoomInline]
+    filter_horizontal = ["facilitators"]
+    fields = [
+        "organisation",
+        "title",
+        "script",
+        ("starts_at", "ends_at"),
+        "facilitators",
+        ("audience", "language"),
+        "vote_mode",
+        "status",
+    ]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Room:
+            return super().save_formset(request, form, formset, change)
+        rooms = formset.save(commit=False)
+        for room in formset.deleted_objects:
+            room.delete()
+        for room in rooms:
+            if room.pk is None:
+                Room.objects.save_new(room)
+            else:
+                room.save()
+        formset.save_m2m()
+
+
+@admin.register(Room)
+class RoomAdmin(OrganisationScoped, admin.ModelAdmin):
+    list_display = ["name", "workshop", "join_code", "capacity"]
+    search_fields = ["name", "join_code", "workshop__title"]
+    list_select_related = ["workshop"]
+    readonly_fields = ["join_code"]
+    organisation_lookup = "workshop__organisation"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+        else:
+            Room.objects.save_new(obj)

@@ -1,0 +1,349 @@
+"""Where people are: organisations, memberships, scripts and their steps, workshops, rooms.
+
+Rounds, participants and votes come with the live duel.
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from duels.models import AIModel, Prompt
+from workshop import joincodes
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrateur")
+    FACILITATOR = "facilitator", _("Animateur")
+    ANALYST = "analyst", _("Analyste")
+
+
+class Language(models.TextChoices):
+    FRENCH = "fr", _("Français")
+    ENGLISH = "en", _("English")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(memberships__user=user).distinct()
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant"), unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("utilisateur"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name", "user__username"]
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="one_membership_per_user_and_organisation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organisation} ({self.get_role_display()})"
+
+
+class Script(models.Model):
+    """The running order of a workshop. Without an organisation, a shared template."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="scripts",
+        verbose_name=_("organisation"),
+        help_text=_("Vide : modèle partagé par toutes les organisations."),
+    )
+    slug = models.SlugField(_("identifiant"), max_length=100)
+    title = models.CharField(_("titre"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    language = models.CharField(
+        _("langue"), max_length=5, choices=Language.choices, default=Language.FRENCH
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("déroulé")
+        verbose_name_plural = _("déroulés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "slug"], name="script_slug_unique_in_organisation"
+            ),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(organisation__isnull=True),
+                name="shared_script_slug_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Step(models.Model):
+    class Kind(models.TextChoices):
+        SLIDE = "slide", _("Diapositive")
+        DUEL = "duel", _("Duel")
+        QUESTION = "question", _("Question à la salle")
+        FINALE = "finale", _("Finale")
+
+    class PairMode(models.TextChoices):
+        MANUAL = "manual", _("Choisis")
+        RANDOM = "random", _("Au hasard")
+        DAVID_GOLIATH = "david_goliath", _("David contre Goliath")
+        FRUGAL = "frugal", _("Frugal (deux petits modèles)")
+
+    class QuestionKind(models.TextChoices):
+        POLL = "poll", _("Sondage à choix")
+        OPEN = "open", _("Réponse libre courte")
+
+    script = models.ForeignKey(
+        Script, on_delete=models.CASCADE, related_name="steps", verbose_name=_("déroulé")
+    )
+    order = models.PositiveIntegerField(_("ordre"))
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("titre"), max_length=200)
+    body = models.TextField(_("texte (Markdown)"), blank=True)
+    speaker_notes = models.TextField(
+        _("notes de l'animateur"), blank=True, help_text=_("Visibles seulement de l'animateur.")
+    )
+    prompt = models.ForeignKey(
+        Prompt,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="steps",
+        verbose_name=_("question posée aux modèles"),
+    )
+    pair_mode = models.CharField(
+        _("choix des modèles"), max_length=20, choices=PairMode.choices, default=PairMode.MANUAL
+    )
+    model_a = models.ForeignKey(
+        AIModel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("premier modèle"),
+        help_text=_("Lequel sera « Modèle A » est tiré au sort à chaque atelier."),
+    )
+    model_b = models.ForeignKey(
+        AIModel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("second modèle"),
+    )
+    question_kind = models.CharField(
+        _("type de question"), max_length=10, choices=QuestionKind.choices, blank=True
+    )
+    choices = models.TextField(_("choix proposés"), blank=True, help_text=_("Un par ligne."))
+
+    class Meta:
+        ordering = ["script", "order"]
+        verbose_name = _("étape")
+        verbose_name_plural = _("étapes")
+        constraints = [
+            models.UniqueConstraint(fields=["script", "order"], name="step_order_unique_in_script"),
+            models.CheckConstraint(
+                condition=~Q(kind="duel") | Q(prompt__isnull=False), name="duel_step_has_prompt"
+            ),
+            models.CheckConstraint(
+                condition=Q(model_a__isnull=True)
+                | Q(model_b__isnull=True)
+                | ~Q(model_a=models.F("model_b")),
+                name="duel_step_models_differ",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title}"
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class WorkshopQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(organisation__memberships__user=user).distinct()
+
+    def upcoming(self):
+        return self.filter(status__in=[Workshop.Status.DRAFT, Workshop.Status.SCHEDULED])
+
+
+class Workshop(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        SCHEDULED = "scheduled", _("Programmé")
+        LIVE = "live", _("En cours")
+        FINISHED = "finished", _("Terminé")
+        CANCELLED = "cancelled", _("Annulé")
+
+    class VoteMode(models.TextChoices):
+        PHONES = "phones", _("Sur téléphone")
+        HANDS = "hands", _("À main levée")
+        MIXED = "mixed", _("Les deux")
+
+    class Audience(models.TextChoices):
+        SCHOOL = "school", _("Scolaires")
+        LIBRARY = "library", _("Public de médiathèque")
+        WORKPLACE = "workplace", _("Salariés, agents")
+        GENERAL = "general", _("Grand public")
+        OTHER = "other", _("Autre")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="workshops",
+        verbose_name=_("organisation"),
+    )
+    script = models.ForeignKey(
+        Script, on_delete=models.PROTECT, related_name="workshops", verbose_name=_("déroulé")
+    )
+    title = models.CharField(_("titre"), max_length=200)
+    starts_at = models.DateTimeField(_("début"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="facilitated_workshops",
+        verbose_name=_("animateurs"),
+    )
+    audience = models.CharField(
+        _("public"), max_length=20, choices=Audience.choices, default=Audience.GENERAL
+    )
+    language = models.CharField(
+        _("langue"), max_length=5, choices=Language.choices, default=Language.FRENCH
+    )
+    vote_mode = models.CharField(
+        _("mode de vote"), max_length=10, choices=VoteMode.choices, default=VoteMode.PHONES
+    )
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    current_step = models.ForeignKey(
+        Step,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("étape en cours"),
+    )
+    # The live state machine owns this field and its values.
+    phase = models.CharField(_("phase"), max_length=20, default="lobby", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkshopQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-created_at"]
+        verbose_name = _("atelier")
+        verbose_name_plural = _("ateliers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True)
+                | Q(starts_at__isnull=True)
+                | Q(ends_at__gte=models.F("starts_at")),
+                name="workshop_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RoomManager(models.Manager):
+    def create_with_code(self, **fields) -> "Room":
+        return self.save_new(self.model(**fields))
+
+    def save_new(self, room: "Room") -> "Room":
+        """Save a new room with a fresh join code, drawing again on the rare collision."""
+        for _attempt in range(10):
+            room.join_code = joincodes.new_code()
+            if self.filter(join_code=room.join_code).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    room.save(force_insert=True)
+                return room
+            except IntegrityError:
+                # Another room took the same code between the check and the insert.
+                if not self.filter(join_code=room.join_code).exists():
+                    raise
+        raise RuntimeError("could not draw a free join code")
+
+
+class Room(models.Model):
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="rooms", verbose_name=_("atelier")
+    )
+    name = models.CharField(_("nom"), max_length=100, default=_("Salle principale"))
+    join_code = models.CharField(
+        _("code pour rejoindre"), max_length=joincodes.LENGTH, unique=True, editable=False
+    )
+    presenter_secret = models.CharField(
+        max_length=64, unique=True, editable=False, default=joincodes.new_presenter_secret
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacité"), default=300, validators=[MinValueValidator(1)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RoomManager()
+
+    class Meta:
+        ordering = ["workshop", "name"]
+        verbose_name = _("salle")
+        verbose_name_plural = _("salles")
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="room_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(join_code__regex=r"^[ABCDEFGHJKMNPQRSTUVWXYZ2-9]{6}$"),
+                name="room_join_code_alphabet",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workshop} · {self.name}"

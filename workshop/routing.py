@@ -1,0 +1,3 @@
+"""WebSocket routes of the live pages (the consumers come with the live duel)."""
+
+websocket_urlpatterns: list = []
