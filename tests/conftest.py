@@ -1,0 +1,97 @@
+"""Shared fixtures: two organisations, and in the first an owner, a member and an analyst;
+an outsider who belongs only to the second organisation and must see nothing of the first."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from duels.models import AIModel, Maker, Prompt
+from workshop.models import Membership, Organisation, Role, Room, Script, Step, Workshop
+
+PASSWORD = "a-long-test-password-42"
+
+
+def make_user(username: str, **extra):
+    return get_user_model().objects.create_user(
+        username=username, email=f"{username}@example.org", password=PASSWORD, **extra
+    )
+
+
+@pytest.fixture
+def org(db) -> Organisation:
+    return Organisation.objects.create(name="Médiathèque de Lyon", slug="lyon")
+
+
+@pytest.fixture
+def other_org(db) -> Organisation:
+    return Organisation.objects.create(name="Collège de Brest", slug="brest")
+
+
+@pytest.fixture
+def owner(org):
+    user = make_user("owner")
+    Membership.objects.create(user=user, organisation=org, role=Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def member(org):
+    user = make_user("member")
+    Membership.objects.create(user=user, organisation=org, role=Role.FACILITATOR)
+    return user
+
+
+@pytest.fixture
+def analyst(org):
+    user = make_user("analyst")
+    Membership.objects.create(user=user, organisation=org, role=Role.ANALYST)
+    return user
+
+
+@pytest.fixture
+def outsider(other_org):
+    user = make_user("outsider")
+    Membership.objects.create(user=user, organisation=other_org, role=Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser(
+        username="root", email="root@example.org", password=PASSWORD
+    )
+
+
+@pytest.fixture
+def catalogue(db) -> dict:
+    maker = Maker.objects.create(slug="meta", name="Meta")
+    big = AIModel.objects.create(
+        slug="llama-3.3-70b", name="Llama 3.3 70B", maker=maker, total_params_b=70,
+        license="Llama 3.3", distribution=AIModel.Distribution.OPEN_WEIGHTS,
+    )
+    small = AIModel.objects.create(
+        slug="llama-3.1-8b", name="Llama 3.1 8B", maker=maker, total_params_b=8,
+        license="Llama 3.1", distribution=AIModel.Distribution.OPEN_WEIGHTS,
+    )
+    prompt = Prompt.objects.create(slug="enfant", title="Data centers", text="Explique...")
+    return {"maker": maker, "big": big, "small": small, "prompt": prompt}
+
+
+@pytest.fixture
+def script(org, catalogue) -> Script:
+    script = Script.objects.create(organisation=org, slug="mon-atelier", title="Mon atelier")
+    Step.objects.create(script=script, order=1, kind=Step.Kind.SLIDE, title="Bienvenue")
+    Step.objects.create(
+        script=script, order=2, kind=Step.Kind.DUEL, title="Duel 1",
+        prompt=catalogue["prompt"], model_a=catalogue["big"], model_b=catalogue["small"],
+    )
+    return script
+
+
+@pytest.fixture
+def workshop(org, script) -> Workshop:
+    return Workshop.objects.create(organisation=org, script=script, title="Atelier du mardi")
+
+
+@pytest.fixture
+def room(workshop) -> Room:
+    return Room.objects.create_with_code(workshop=workshop, name="Salle A")
