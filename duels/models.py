@@ -253,19 +253,20 @@ class AIModel(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(total_params_b_max__isnull=True)
-                | Q(total_params_b__lte=F("total_params_b_max")),
+                | Q(total_params_b__isnull=False, total_params_b__lte=F("total_params_b_max")),
                 name="aimodel_total_range_ordered",
             ),
             models.CheckConstraint(
                 condition=Q(active_params_b_max__isnull=True)
-                | Q(active_params_b__lte=F("active_params_b_max")),
+                | Q(active_params_b__isnull=False, active_params_b__lte=F("active_params_b_max")),
                 name="aimodel_active_range_ordered",
             ),
             models.CheckConstraint(
                 condition=Q(active_params_b__isnull=True)
                 | Q(total_params_b__isnull=True)
                 | Q(active_params_b__lte=F("total_params_b"))
-                | Q(active_params_b__lte=F("total_params_b_max")),
+                # Compared with NULL, a check passes: so test the bound only where it exists.
+                | Q(total_params_b_max__isnull=False, active_params_b__lte=F("total_params_b_max")),
                 name="aimodel_active_within_total",
             ),
             models.CheckConstraint(
