@@ -155,6 +155,10 @@ STORAGES = {
     },
 }
 
+# Locally, static files come straight from the apps' folders, with no collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 LOGIN_URL = "admin:login"
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG=0.

@@ -16,6 +16,12 @@ def make_user(username: str, **extra):
     )
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The real hasher is slow on purpose; tests log in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def org(db) -> Organisation:
     return Organisation.objects.create(name="Médiathèque de Lyon", slug="lyon")
@@ -65,12 +71,20 @@ def superuser(db):
 def catalogue(db) -> dict:
     maker = Maker.objects.create(slug="meta", name="Meta")
     big = AIModel.objects.create(
-        slug="llama-3.3-70b", name="Llama 3.3 70B", maker=maker, total_params_b=70,
-        license="Llama 3.3", distribution=AIModel.Distribution.OPEN_WEIGHTS,
+        slug="llama-3.3-70b",
+        name="Llama 3.3 70B",
+        maker=maker,
+        total_params_b=70,
+        license="Llama 3.3",
+        distribution=AIModel.Distribution.OPEN_WEIGHTS,
     )
     small = AIModel.objects.create(
-        slug="llama-3.1-8b", name="Llama 3.1 8B", maker=maker, total_params_b=8,
-        license="Llama 3.1", distribution=AIModel.Distribution.OPEN_WEIGHTS,
+        slug="llama-3.1-8b",
+        name="Llama 3.1 8B",
+        maker=maker,
+        total_params_b=8,
+        license="Llama 3.1",
+        distribution=AIModel.Distribution.OPEN_WEIGHTS,
     )
     prompt = Prompt.objects.create(slug="enfant", title="Data centers", text="Explique...")
     return {"maker": maker, "big": big, "small": small, "prompt": prompt}
@@ -81,8 +95,13 @@ def script(org, catalogue) -> Script:
     script = Script.objects.create(organisation=org, slug="mon-atelier", title="Mon atelier")
     Step.objects.create(script=script, order=1, kind=Step.Kind.SLIDE, title="Bienvenue")
     Step.objects.create(
-        script=script, order=2, kind=Step.Kind.DUEL, title="Duel 1",
-        prompt=catalogue["prompt"], model_a=catalogue["big"], model_b=catalogue["small"],
+        script=script,
+        order=2,
+        kind=Step.Kind.DUEL,
+        title="Duel 1",
+        prompt=catalogue["prompt"],
+        model_a=catalogue["big"],
+        model_b=catalogue["small"],
     )
     return script
 
