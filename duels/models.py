@@ -119,7 +119,7 @@ class AIModelQuerySet(models.QuerySet):
     def with_size_params(self):
         """Annotate the parameter count that decides the size class (a range's midpoint)."""
         return self.annotate(
-            size_params_b=Case(
+            size_basis_b=Case(
                 When(
                     total_params_b_max__isnull=False,
                     then=(F("total_params_b") + F("total_params_b_max")) / 2,
@@ -131,9 +131,9 @@ class AIModelQuerySet(models.QuerySet):
 
     def of_size_class(self, size_class: str):
         lower, upper = size_class_range(size_class)
-        queryset = self.with_size_params().filter(size_params_b__gte=lower)
+        queryset = self.with_size_params().filter(size_basis_b__gte=lower)
         if upper is not None:
-            queryset = queryset.filter(size_params_b__lt=upper)
+            queryset = queryset.filter(size_basis_b__lt=upper)
         return queryset
 
 
