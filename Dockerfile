@@ -1,0 +1,21 @@
+# The platform's image: daphne (web and WebSockets) and Celery workers run from it.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml constraints.txt README.md ./
+COPY config ./config
+COPY impacts ./impacts
+COPY duels ./duels
+COPY workshop ./workshop
+RUN pip install -c constraints.txt .
+COPY . .
+
+RUN useradd --create-home duels && mkdir -p /app/var && chown duels /app/var
+USER duels
+EXPOSE 8000
+CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "config.asgi:application"]
