@@ -14,6 +14,10 @@ COPY duels ./duels
 COPY workshop ./workshop
 RUN pip install -c constraints.txt .
 COPY . .
+# Static files are collected into the image; WhiteNoise serves them.
+RUN DEBUG=0 ALLOWED_HOSTS=build REDIS_URL=redis://unused:6379/0 \
+    SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    python manage.py collectstatic --noinput
 
 RUN useradd --create-home duels && mkdir -p /app/var && chown duels /app/var
 USER duels
