@@ -18,6 +18,11 @@ ENV_VAR_NAME = RegexValidator(
     r"^[A-Z][A-Z0-9_]*$",
     _("Nom de variable d'environnement : majuscules, chiffres et « _ », p. ex. MISTRAL_API_KEY."),
 )
+# compar:IA's model ids are slugs that may hold dots ("qwen2.5-coder-32b-instruct").
+MODEL_ID = RegexValidator(
+    r"^[a-z0-9][a-z0-9._-]*$",
+    _("Minuscules, chiffres, points, tirets et « _ », p. ex. llama-3.3-70b."),
+)
 PARAMS = {"max_digits": 9, "decimal_places": 3, "validators": [MinValueValidator(Decimal("0.001"))]}
 
 
@@ -166,8 +171,12 @@ class AIModel(models.Model):
         DISABLED = "disabled", _("Désactivé")
         ARCHIVED = "archived", _("Archivé")
 
-    slug = models.SlugField(
-        _("identifiant"), max_length=100, unique=True, help_text=_("Stable, p. ex. llama-3.3-70b.")
+    slug = models.CharField(
+        _("identifiant"),
+        max_length=100,
+        unique=True,
+        validators=[MODEL_ID],
+        help_text=_("Stable, comme chez compar:IA, p. ex. llama-3.3-70b."),
     )
     name = models.CharField(_("nom affiché"), max_length=100)
     maker = models.ForeignKey(

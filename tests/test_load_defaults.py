@@ -214,8 +214,7 @@ def test_default_rows_pass_validation(script):
     for row in [*Maker.objects.all(), *Endpoint.objects.all(), *Prompt.objects.all()]:
         row.full_clean()
     for model in AIModel.objects.all():
-        # compar:IA's ids have dots (llama-3.3-70b), which SlugField's validator refuses.
-        model.full_clean(exclude=["slug"])
+        model.full_clean()
     script.full_clean()
     for step in script.steps.all():
         step.full_clean()

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from duels.catalogue import SizeClass, size_class_for
@@ -110,3 +111,11 @@ def test_endpoint_reports_whether_its_key_variable_is_set(db, monkeypatch):
 def test_no_field_can_hold_a_key():
     names = {f.name for f in Endpoint._meta.get_fields()}
     assert not names & {"api_key", "key", "token", "secret"}
+
+
+def test_comparia_ids_with_dots_are_valid(maker):
+    model = make_model(maker, "qwen2.5-coder-32b-instruct")
+    model.full_clean()
+    model.slug = "Not A Slug!"
+    with pytest.raises(ValidationError):
+        model.full_clean()
