@@ -18,9 +18,11 @@ _WORDS = {
         "billion": ("milliard param.", "milliards param."),
         "million": ("million param.", "millions param."),
         "tokens": ("jeton", "jetons"),
+        "active": "(dont {active} actifs)",
         "estimated": "(est.)",
         "quantized": "(quantisé)",
         "unknown": "impact inconnu",
+        "unknown_size": "taille inconnue",
         "colon": " : ",
         "seconds": "s",
         "minutes": "min",
@@ -33,9 +35,11 @@ _WORDS = {
         "billion": ("billion params", "billion params"),
         "million": ("million params", "million params"),
         "tokens": ("token", "tokens"),
+        "active": "({active} active)",
         "estimated": "(est.)",
         "quantized": "(quantized)",
         "unknown": "impact unknown",
+        "unknown_size": "size unknown",
         "colon": ": ",
         "seconds": "s",
         "minutes": "min",
@@ -124,6 +128,7 @@ def energy_line(
     *,
     total_params_b: tuple[float, float | None] | None,
     output_tokens: int,
+    active_params_b: float | None = None,
     estimated: bool = False,
     quantized: bool = False,
     language: str = "fr",
@@ -135,6 +140,8 @@ def energy_line(
     if estimate is None or total_params_b is None:
         return f"{tokens}{w['colon']}{w['unknown']}"
     size = parameters(*total_params_b, language=language)
+    if active_params_b is not None and active_params_b != total_params_b[0]:
+        size += " " + w["active"].format(active=number(active_params_b, language, significant=3))
     if estimated:
         size += f" {w['estimated']}"
     if quantized:
