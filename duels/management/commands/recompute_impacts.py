@@ -12,5 +12,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         checked, changed = recompute_impacts()
         self.stdout.write(
-            f"{checked} générations vérifiées, {changed} modifiées ({METHOD} {method_version()})."
+            f"{checked} {_plural(checked, 'génération vérifiée', 'générations vérifiées')}, "
+            f"{changed} {_plural(changed, 'modifiée', 'modifiées')} ({METHOD} {method_version()})."
         )
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    # French: 0 and 1 take the singular.
+    return one if count < 2 else many
