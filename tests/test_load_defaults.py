@@ -302,9 +302,12 @@ def test_the_figures_that_remain_give_their_source(script):
 def test_curators_may_manage_the_catalogue(loaded):
     group = Group.objects.get(name=CURATORS_GROUP)
     codenames = set(group.permissions.values_list("content_type__app_label", "codename"))
+    curated = [
+        ("duels", model) for model in ("maker", "endpoint", "aimodel", "prompt", "generation")
+    ] + [("impacts", "equivalence")]
     assert codenames == {
-        ("duels", f"{action}_{model}")
-        for model in ("maker", "endpoint", "aimodel", "prompt", "generation")
+        (app_label, f"{action}_{model}")
+        for app_label, model in curated
         for action in ("add", "change", "delete", "view")
     }
 

@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 
 from duels.models import AIModel, Prompt
 from workshop.models import Membership, Organisation, Role, Room, Script, Step, Workshop
@@ -451,10 +452,15 @@ STEPS: list[dict] = [
 ]
 
 CURATORS_GROUP = "Curateurs du catalogue"
-CURATED_MODELS = ["maker", "endpoint", "aimodel", "prompt", "generation"]
+# Curators keep the catalogue, the prompt library and the impact equivalences.
+CURATED_MODELS = {
+    "duels": ["maker", "endpoint", "aimodel", "prompt", "generation"],
+    "impacts": ["equivalence"],
+}
 CURATOR_CODENAMES = [
     f"{action}_{model}"
-    for model in CURATED_MODELS
+    for models in CURATED_MODELS.values()
+    for model in models
     for action in ("add", "change", "delete", "view")
 ]
 
@@ -523,13 +529,12 @@ def ensure_curators_group() -> tuple[Group, bool]:
         group, created = Group.objects.get_or_create(name=CURATORS_GROUP)
         if created:
             # Permissions normally come with migrate; make sure they exist all the same.
-            create_permissions(apps.get_app_config("duels"), verbosity=0)
+            curated = Q()
+            for app_label, models in CURATED_MODELS.items():
+                create_permissions(apps.get_app_config(app_label), verbosity=0)
+                curated |= Q(content_type__app_label=app_label, content_type__model__in=models)
             group.permissions.set(
-                Permission.objects.filter(
-                    content_type__app_label="duels",
-                    content_type__model__in=CURATED_MODELS,
-                    codename__in=CURATOR_CODENAMES,
-                )
+                Permission.objects.filter(curated, codename__in=CURATOR_CODENAMES)
             )
     return group, created
 
