@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from duels.impact import recompute_impacts, store_impact
-from duels.models import AIModel, Endpoint, Generation
+from duels.models import AIModel, Endpoint, Generation, Prompt
 from impacts.estimate import method_version
 
 
