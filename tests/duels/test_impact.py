@@ -138,7 +138,7 @@ def test_unknown_sizes_come_last_and_say_so(client, loaded):
 def generation(loaded) -> Generation:
     return Generation.objects.create(
         model=AIModel.objects.get(slug="mistral-small-24b-instruct-2501"),
-        prompt_id=1,
+        prompt=Prompt.objects.first(),
         status=Generation.Status.DONE,
         text="Une phrase.",
         output_tokens=452,
