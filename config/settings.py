@@ -97,18 +97,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not memory: the tests' Celery workers and servers open the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis carries Celery's queue and the Channels layer, in every mode.
-REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    _CHANNEL_HOST = REDIS_URL
-else:
-    _socket = embedded_redis.ensure_running(VAR_DIR / "redis")
-    REDIS_URL = f"unix://{_socket}"
-    CELERY_BROKER_URL = f"redis+socket://{_socket}"
-    _CHANNEL_HOST = REDIS_URL
+REDIS_URL = os.environ.get("REDIS_URL") or (
+    f"unix://{embedded_redis.ensure_running(VAR_DIR / 'redis')}"
+)
+# Celery (kombu) spells a unix socket redis+socket://; redis-py and Channels say unix://.
+CELERY_BROKER_URL = (
+    "redis+socket://" + REDIS_URL.removeprefix("unix://")
+    if REDIS_URL.startswith("unix://")
+    else REDIS_URL
+)
+_CHANNEL_HOST = REDIS_URL
 
 CHANNEL_LAYERS = {
     "default": {
@@ -126,6 +129,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+# A task whose worker died is handed to another after this long (seconds). Running
+# generations are protected by their lease (duels/generation.py), so a short timeout
+# never runs one twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 300)}
+
+# Generations: a worker's hold on one lapses unless renewed; retries back off exponentially.
+GENERATION_LEASE_SECONDS = envint("GENERATION_LEASE_SECONDS", 60)
+GENERATION_MAX_ATTEMPTS = envint("GENERATION_MAX_ATTEMPTS", 5)
+GENERATION_RETRY_BASE_SECONDS = envint("GENERATION_RETRY_BASE_SECONDS", 2)
+GENERATION_RETRY_CAP_SECONDS = envint("GENERATION_RETRY_CAP_SECONDS", 60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,6 +3,8 @@
 No knowledge of people, rooms or votes lives here (see DESIGN.md).
 """
 
+import hashlib
+import json
 import os
 from decimal import Decimal
 
@@ -326,10 +328,33 @@ class Prompt(models.Model):
         return self.title
 
 
+class GenerationQuerySet(models.QuerySet):
+    def for_key(self, model: AIModel, prompt: Prompt, system_prompt: str, settings: dict):
+        return self.filter(
+            model=model, prompt=prompt, settings_key=settings_key(system_prompt, settings)
+        )
+
+    def reusable_for(self, model: AIModel, prompt: Prompt, system_prompt: str, settings: dict):
+        """Finished answers to the same question under the same settings, newest first."""
+        return (
+            self.for_key(model, prompt, system_prompt, settings)
+            .filter(status=Generation.Status.DONE)
+            .order_by("-finished_at", "-pk")
+        )
+
+
+def settings_key(system_prompt: str, settings: dict) -> str:
+    """A stable digest of what makes two generations interchangeable (besides model, prompt)."""
+    canonical = json.dumps(
+        {"system_prompt": system_prompt, "settings": settings}, sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 class Generation(models.Model):
     """One model's answer to one prompt under given settings; reusable across workshops.
 
-    Fetching it is the work of the providers and tasks; these are its fields.
+    The work of fetching it lives in duels/generation.py (run by duels/tasks.py).
     """
 
     class Status(models.TextChoices):
@@ -341,6 +366,10 @@ class Generation(models.Model):
     class TokenSource(models.TextChoices):
         COUNTED = "counted", _("Comptés par le fournisseur")
         ESTIMATED = "estimated", _("Estimés")
+
+    class Origin(models.TextChoices):
+        API = "api", _("Demandée au fournisseur")
+        PASTED = "pasted", _("Collée par un administrateur")
 
     model = models.ForeignKey(
         AIModel, on_delete=models.PROTECT, related_name="generations", verbose_name=_("modèle")
@@ -355,13 +384,25 @@ class Generation(models.Model):
         blank=True,
         help_text=_("Température, nombre maximal de jetons..."),
     )
+    settings_key = models.CharField(max_length=64, editable=False, db_index=True, default="")
+    origin = models.CharField(
+        _("origine"), max_length=10, choices=Origin.choices, default=Origin.API
+    )
     status = models.CharField(
         _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
+    # The worker that holds the generation, and until when; a lapsed lease may be taken over.
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     text = models.TextField(_("réponse"), blank=True)
     reasoning_text = models.TextField(_("raisonnement"), blank=True)
     input_tokens = models.PositiveIntegerField(_("jetons en entrée"), null=True, blank=True)
-    output_tokens = models.PositiveIntegerField(_("jetons en sortie"), null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(
+        _("jetons en sortie"),
+        null=True,
+        blank=True,
+        help_text=_("Raisonnement compris : ces jetons-là sont générés aussi."),
+    )
     reasoning_tokens = models.PositiveIntegerField(
         _("jetons de raisonnement"), null=True, blank=True
     )
@@ -386,6 +427,8 @@ class Generation(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = GenerationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("génération")
@@ -406,3 +449,8 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} · {self.prompt}"
+
+    def save(self, *args, **kwargs):
+        # The key is derived from the fields it digests, never set by hand.
+        self.settings_key = settings_key(self.system_prompt, self.settings)
+        super().save(*args, **kwargs)
