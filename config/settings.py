@@ -132,7 +132,12 @@ CELERY_TASK_ALWAYS_EAGER = False
 # A task whose worker died is handed to another after this long (seconds). Running
 # generations are protected by their lease (duels/generation.py), so a short timeout
 # never runs one twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 300)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 300),
+    # Look for such abandoned tasks every few seconds rather than every hundred.
+    "unacked_restore_interval": envint("CELERY_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": 1,
+}
 
 # Generations: a worker's hold on one lapses unless renewed; retries back off exponentially.
 GENERATION_LEASE_SECONDS = envint("GENERATION_LEASE_SECONDS", 60)

@@ -104,7 +104,7 @@ def execute(generation_id: int) -> Outcome:
             return Outcome(BUSY, countdown=random.uniform(1, 3))  # noqa: S311
         claimed = claim(generation_id)
         if claimed is None:
-            return Outcome(SKIPPED)  # another worker holds it, or it just finished
+            return _held_elsewhere(generation_id)
         generation, token = claimed
         try:
             answer = _ask(generation, token, endpoint, place)
@@ -114,6 +114,16 @@ def execute(generation_id: int) -> Outcome:
             return _after_error(generation, token, error)
         finish(generation, token, answer)
         return Outcome(DONE)
+
+
+def _held_elsewhere(generation_id: int) -> Outcome:
+    """Someone else holds it: come back when their lease ends, in case they died meanwhile."""
+    current = Generation.objects.filter(pk=generation_id).values("status", "lease_expires_at")
+    current = current.first()
+    if current is None or current["status"] != Generation.Status.RUNNING:
+        return Outcome(SKIPPED)
+    remaining = (current["lease_expires_at"] - timezone.now()).total_seconds()
+    return Outcome(BUSY, countdown=max(1.0, remaining + 1))
 
 
 def _ask(generation: Generation, token: str, endpoint: Endpoint, place: str):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 import requests
+import urllib3
 
 from duels.models import Endpoint, Generation
 
@@ -92,7 +93,12 @@ def chat_completion(
     stream: bool = True,
 ) -> Answer:
     key = api_key(endpoint)
-    headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+    # identity: the stream is read raw, line by line, and must not come compressed.
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "text/event-stream",
+        "Accept-Encoding": "identity",
+    }
     if key:
         headers["Authorization"] = f"Bearer {key}"
     body = {"model": model_id, "messages": messages, **(settings or {}), "stream": stream}
@@ -205,6 +211,25 @@ def _chunk(payload: str) -> dict:
     return chunk
 
 
+def _lines(response: requests.Response):
+    """The stream's lines as they arrive. requests' iter_lines waits for 512 bytes (or, with
+    no size, for the end of a stream that is not chunked): a live answer would come in bursts.
+    """
+    pending = b""
+    try:
+        while data := response.raw.read1(8192):
+            pending += data
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                yield line.rstrip(b"\r").decode("utf-8", errors="replace")
+    except urllib3.exceptions.ReadTimeoutError:
+        raise ProviderError("le fournisseur n'a pas répondu à temps", retryable=True) from None
+    except urllib3.exceptions.HTTPError:
+        raise ProviderError("le flux de la réponse a été interrompu", retryable=True) from None
+    if pending:
+        yield pending.decode("utf-8", errors="replace")
+
+
 def _read_stream(response, started: float, deadline: float, on_progress) -> Answer:
     text: list[str] = []
     reasoning: list[str] = []
@@ -213,7 +238,7 @@ def _read_stream(response, started: float, deadline: float, on_progress) -> Answ
     first_token_at = None
     finished = False
 
-    for line in response.iter_lines(decode_unicode=True):
+    for line in _lines(response):
         if time.monotonic() > deadline:
             raise ProviderError("le fournisseur n'a pas répondu à temps", retryable=True)
         if not line or not line.startswith("data:"):
