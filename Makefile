@@ -16,7 +16,7 @@ $(BIN)/python:
 # Installs exactly the versions in constraints.txt, the ones the tests passed with.
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,local]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 

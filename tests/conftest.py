@@ -114,3 +114,28 @@ def workshop(org, script) -> Workshop:
 @pytest.fixture
 def room(workshop) -> Room:
     return Room.objects.create_with_code(workshop=workshop, name="Salle A")
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """llama.cpp's OpenAI-compatible server with Gemma 3 270M, on a free loopback port."""
+    import socket
+    import subprocess
+
+    from duels import local_model
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path_factory.mktemp("llama") / "server.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - the project's own model server
+            local_model.server_command(port), stdout=output, stderr=subprocess.STDOUT
+        )
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        local_model.wait_until_ready(base_url, process=process)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(20)
