@@ -1,10 +1,12 @@
 """Back office of the catalogue: curators edit makers, models, endpoints and prompts."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from duels.catalogue import SizeClass
+from duels.generation import paste, retry
 from duels.models import AIModel, Endpoint, Generation, Maker, Prompt
 
 
@@ -127,10 +129,83 @@ class PromptAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
 
 
+class PastedAnswerForm(forms.ModelForm):
+    """The manual provider: an answer copied from any chat interface, with its model."""
+
+    class Meta:
+        model = Generation
+        fields = ["model", "prompt", "system_prompt", "settings", "text", "reasoning_text"]
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        if not text.strip():
+            raise forms.ValidationError(_("Collez la réponse du modèle."))
+        return text
+
+
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
-    list_display = ["model", "prompt", "status", "output_tokens", "token_source", "created_at"]
-    list_filter = ["status", "token_source", "model"]
+    list_display = [
+        "model",
+        "prompt",
+        "status",
+        "origin",
+        "output_tokens",
+        "token_source",
+        "created_at",
+    ]
+    list_filter = ["status", "origin", "token_source", "model"]
     search_fields = ["model__name", "prompt__title", "text"]
     list_select_related = ["model", "prompt"]
     autocomplete_fields = ["model", "prompt"]
+    actions = ["retry_failed"]
+    readonly_fields = [
+        "status",
+        "origin",
+        "error",
+        "attempts",
+        "input_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "token_source",
+        "time_to_first_token_ms",
+        "duration_ms",
+        "energy_wh_min",
+        "energy_wh_max",
+        "gwp_g_min",
+        "gwp_g_max",
+        "water_ml_min",
+        "water_ml_max",
+        "impact_method",
+        "impact_method_version",
+        "started_at",
+        "finished_at",
+    ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = PastedAnswerForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return PastedAnswerForm.Meta.fields
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+        else:
+            paste(obj)
+
+    @admin.action(description=_("Réessayer les générations en échec"))
+    def retry_failed(self, request, queryset):
+        failed = list(queryset.filter(status=Generation.Status.FAILED))
+        for generation in failed:
+            retry(generation)
+        self.message_user(
+            request, _("%(count)d génération(s) relancée(s).") % {"count": len(failed)}
+        )

@@ -126,6 +126,8 @@ ENDPOINTS: list[dict] = [
         "wue": Decimal("0"),
         "timeout_seconds": 300,
         "max_concurrency": 1,
+        # A processor answers slowly: short answers keep the demo's preparation to minutes.
+        "max_tokens": 300,
         "notes": (
             "Serveur llama.cpp sur la machine de l'atelier (python -m llama_cpp.server "
             "--chat_format gemma ...). Pas de centre de données : PUE 1, pas d'eau de "

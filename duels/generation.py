@@ -229,6 +229,38 @@ def _fail_unclaimed(generation_id: int, message: str) -> Outcome:
     return Outcome(FAILED, message=message)
 
 
+def default_sampling(model: AIModel) -> dict:
+    """The settings a workshop asks with: room for a reasoning model to think, within the
+    endpoint's cap (a slow local server)."""
+    max_tokens = 4096 if model.reasoning != AIModel.Reasoning.NO else 1024
+    if model.endpoint is not None and model.endpoint.max_tokens:
+        max_tokens = min(max_tokens, model.endpoint.max_tokens)
+    return {"temperature": 0.7, "max_tokens": max_tokens}
+
+
+def paste(generation: Generation) -> Generation:
+    """Keep an answer an admin pasted (copied from any chat interface): the manual provider.
+
+    Its tokens are estimated from its length, and marked as estimated.
+    """
+    with transaction.atomic():
+        generation.origin = Generation.Origin.PASTED
+        generation.status = Generation.Status.DONE
+        generation.output_tokens = providers.estimate_tokens(
+            generation.text
+        ) + providers.estimate_tokens(generation.reasoning_text)
+        generation.reasoning_tokens = providers.estimate_tokens(generation.reasoning_text) or None
+        generation.input_tokens = None
+        generation.token_source = Generation.TokenSource.ESTIMATED
+        generation.time_to_first_token_ms = None
+        generation.duration_ms = None
+        generation.error = ""
+        generation.finished_at = timezone.now()
+        generation.save()
+        store_impact(generation)
+    return generation
+
+
 # Reuse and queueing -------------------------------------------------------------------------
 
 

@@ -93,6 +93,12 @@ class Endpoint(models.Model):
     max_concurrency = models.PositiveIntegerField(
         _("requêtes simultanées au plus"), default=4, validators=[MinValueValidator(1)]
     )
+    max_tokens = models.PositiveIntegerField(
+        _("plafond de jetons par réponse"),
+        null=True,
+        blank=True,
+        help_text=_("Pour un serveur lent (modèle local sur processeur). Vide : pas de plafond."),
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:

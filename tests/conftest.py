@@ -139,3 +139,14 @@ def llama_server(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(20)
+
+
+# Fixtures of the tests that fetch answers in the background (duels and workshop alike).
+from tests.generation_fixtures import (  # noqa: E402, F401
+    FAST,
+    fake,
+    fake_catalogue,
+    start_worker,
+    task_queue,
+    worker,
+)

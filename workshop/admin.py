@@ -8,10 +8,13 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from workshop import tenancy
 from workshop.models import Membership, Organisation, Room, Script, Step, Workshop
+from workshop.preparation import prepare
 
 # Steps that move are parked this far down first, so two steps can swap places
 # without tripping the database's unique (script, order) constraint.
@@ -236,7 +239,36 @@ class WorkshopAdmin(OrganisationScoped, admin.ModelAdmin):
         ("audience", "language"),
         "vote_mode",
         "status",
+        "preparation_link",
     ]
+    readonly_fields = ["preparation_link"]
+
+    actions = ["prepare_answers"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "status" in form.changed_data and obj.status == Workshop.Status.SCHEDULED:
+            # Scheduling a workshop sends for its answers, so they are ready on the day.
+            result = prepare(obj)
+            self.message_user(request, _preparation_message(result))
+
+    @admin.action(description=_("Préparer les réponses des duels"))
+    def prepare_answers(self, request, queryset):
+        for workshop in queryset:
+            if tenancy.may(request.user, tenancy.CHANGE, "workshop", workshop.organisation_id):
+                self.message_user(
+                    request, f"{workshop} : {_preparation_message(prepare(workshop))}"
+                )
+
+    @admin.display(description=_("préparation"))
+    def preparation_link(self, workshop: Workshop) -> str:
+        if workshop.pk is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("preparation", args=[workshop.pk]),
+            _("Voir la préparation des réponses"),
+        )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Room:
@@ -265,3 +297,11 @@ class RoomAdmin(OrganisationScoped, admin.ModelAdmin):
             obj.save()
         else:
             Room.objects.save_new(obj)
+
+
+def _preparation_message(result) -> str:
+    message = _("%(queued)d réponses en file, %(reused)d déjà prêtes ou en cours.") % {
+        "queued": result.queued,
+        "reused": result.reused,
+    }
+    return " ".join([message, *result.skipped])

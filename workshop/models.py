@@ -9,7 +9,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from duels.models import AIModel, Prompt
+from duels.models import AIModel, Generation, Prompt
 from workshop import joincodes
 
 
@@ -347,3 +347,60 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workshop} · {self.name}"
+
+
+class Round(models.Model):
+    """A duel played in a workshop: its two answers, and which one is "Modèle A".
+
+    Created when the workshop is prepared; A and B are drawn at random then, and kept.
+    The live duel adds its phase, votes and reveal.
+    """
+
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="rounds", verbose_name=_("atelier")
+    )
+    step = models.ForeignKey(
+        Step,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rounds",
+        verbose_name=_("étape"),
+        help_text=_("Vide pour une question posée en direct."),
+    )
+    generation_a = models.ForeignKey(
+        Generation, on_delete=models.PROTECT, related_name="+", verbose_name=_("réponse A")
+    )
+    generation_b = models.ForeignKey(
+        Generation, on_delete=models.PROTECT, related_name="+", verbose_name=_("réponse B")
+    )
+    # Both answers come from the one local model (no cloud key): every screen says so.
+    offline_demo = models.BooleanField(_("démo hors-ligne"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["workshop", "step__order", "created_at"]
+        verbose_name = _("duel joué")
+        verbose_name_plural = _("duels joués")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "step"],
+                condition=Q(step__isnull=False),
+                name="one_round_per_duel_step",
+            ),
+            models.CheckConstraint(
+                condition=~Q(generation_a=models.F("generation_b")),
+                name="round_answers_differ",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workshop} · {self.step or _('question en direct')}"
+
+    @property
+    def generations(self) -> list[Generation]:
+        return [self.generation_a, self.generation_b]
+
+    @property
+    def sides(self) -> list[tuple[str, Generation]]:
+        return [("A", self.generation_a), ("B", self.generation_b)]

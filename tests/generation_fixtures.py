@@ -1,3 +1,5 @@
+"""Fixtures for tests that fetch answers: a fake provider, real workers, a test queue."""
+
 import os
 import uuid
 
@@ -64,17 +66,17 @@ def fake_catalogue(transactional_db, fake):
 
     def make(behaviour: str, **fields) -> AIModel:
         tag = uuid.uuid4().hex[:8]
-        return AIModel.objects.create(
-            slug=f"{behaviour}-{tag}",
-            name=behaviour,
-            maker=maker,
-            total_params_b=24,
-            license="Apache 2.0",
-            distribution=AIModel.Distribution.OPEN_WEIGHTS,
-            endpoint=fields.pop("endpoint", endpoint),
-            endpoint_model_id=f"{behaviour}:{tag}",
-            **fields,
-        )
+        facts = {
+            "slug": f"{behaviour}-{tag}",
+            "name": behaviour,
+            "maker": maker,
+            "total_params_b": 24,
+            "license": "Apache 2.0",
+            "distribution": AIModel.Distribution.OPEN_WEIGHTS,
+            "endpoint": endpoint,
+            "endpoint_model_id": f"{behaviour}:{tag}",
+        }
+        return AIModel.objects.create(**(facts | fields))
 
     make.endpoint = endpoint
     make.prompt = prompt
