@@ -6,6 +6,7 @@ OpenAI-compatible API. Without `--chat_format gemma` the server answers with
 empty text. It is the pre-trained model: short, often off-topic answers.
 """
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,6 +41,12 @@ def server_command(port: int, host: str = "127.0.0.1") -> list[str]:
         "--n_ctx",
         "2048",
     ]
+
+
+def server_env() -> dict[str, str]:
+    """The server's environment: llama_cpp.server reads PORT and HOST from it, over its flags
+    (and `make demo PORT=...` exports PORT for the web server)."""
+    return {k: v for k, v in os.environ.items() if k.upper() not in ("PORT", "HOST")}
 
 
 def wait_until_ready(base_url: str, timeout: float = 120, process=None) -> None:

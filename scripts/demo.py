@@ -63,10 +63,10 @@ def main() -> None:
 
     children: list[subprocess.Popen] = []
 
-    def start(command: list[str], log: Path | None = None) -> subprocess.Popen:
+    def start(command: list[str], log: Path | None = None, env=None) -> subprocess.Popen:
         output = open(log, "ab") if log else None  # noqa: SIM115 - lives as long as the child
         child = subprocess.Popen(  # noqa: S603 - the project's own processes
-            command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if log else None
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT if log else None
         )
         children.append(child)
         return child
@@ -82,6 +82,8 @@ def main() -> None:
                 child.kill()
 
     signal.signal(signal.SIGTERM, lambda *_: (stop_all(), sys.exit(0)))
+    # Ctrl-C stops everything, even when a shell started us with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     logs = Path(os.environ.get("VAR_DIR") or ROOT / "var") / "logs"
     logs.mkdir(parents=True, exist_ok=True)
 
@@ -95,7 +97,9 @@ def main() -> None:
             local.base_url = base_url
             local.save(update_fields=["base_url"])
         print("Démarrage du modèle local (Gemma 3 270M, llama.cpp)...", flush=True)
-        server = start(local_model.server_command(model_port), logs / "llama.log")
+        server = start(
+            local_model.server_command(model_port), logs / "llama.log", local_model.server_env()
+        )
         local_model.wait_until_ready(base_url, process=server)
 
         start(

@@ -130,7 +130,10 @@ def llama_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("llama") / "server.log"
     with open(log, "wb") as output:
         process = subprocess.Popen(  # noqa: S603 - the project's own model server
-            local_model.server_command(port), stdout=output, stderr=subprocess.STDOUT
+            local_model.server_command(port),
+            env=local_model.server_env(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
