@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from duels.catalogue import SizeClass
 from duels.generation import paste, retry
+from duels.impact import IMPACT_FIELDS
 from duels.models import AIModel, Endpoint, Generation, Maker, Prompt
 
 
@@ -170,14 +171,7 @@ class GenerationAdmin(admin.ModelAdmin):
         "token_source",
         "time_to_first_token_ms",
         "duration_ms",
-        "energy_wh_min",
-        "energy_wh_max",
-        "gwp_g_min",
-        "gwp_g_max",
-        "water_ml_min",
-        "water_ml_max",
-        "impact_method",
-        "impact_method_version",
+        *IMPACT_FIELDS,
         "started_at",
         "finished_at",
     ]
