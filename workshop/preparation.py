@@ -37,9 +37,9 @@ def _key_missing(model: AIModel) -> bool:
     return endpoint is None or (endpoint.requires_key and not endpoint.key_is_set)
 
 
-def _obtain(model: AIModel, prompt: Prompt, extra: dict | None = None):
+def _obtain(model: AIModel, prompt: Prompt, extra: dict | None = None, fresh: bool = False):
     sampling = fetching.default_sampling(model) | (extra or {})
-    return fetching.obtain(model, prompt, "", sampling)
+    return fetching.obtain(model, prompt, "", sampling, fresh=fresh)
 
 
 def prepare(workshop: Workshop, *, offline_fallback: bool = False) -> Preparation:
@@ -93,13 +93,18 @@ def _new_round(workshop, step, offline_fallback, result) -> Round | None:
     )
 
 
-def swap_model(round_: Round, side: str, model: AIModel) -> Generation:
-    """Answer one side of a round with another model (its A/B place is kept)."""
+def swap_model(round_: Round, side: str, model: AIModel, *, fresh: bool = False) -> Generation:
+    """Answer one side of a round with another model (its A/B place is kept).
+
+    With `fresh`, a new answer is asked for even if one is stored (same model or not).
+    """
     if side not in ("a", "b"):
         raise ValueError(f"side must be 'a' or 'b', not {side!r}")
     other = round_.generation_b if side == "a" else round_.generation_a
     with transaction.atomic():
-        generation, _ = _obtain(model, other.prompt)
+        current = getattr(round_, f"generation_{side}")
+        extra = current.settings if fresh and current.model_id == model.pk else None
+        generation, _ = _obtain(model, other.prompt, extra, fresh=fresh)
         if generation.pk == other.pk:
             raise ValueError("les deux côtés auraient la même réponse")
         setattr(round_, f"generation_{side}", generation)

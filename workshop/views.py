@@ -74,12 +74,17 @@ def retry_answer(request: HttpRequest, pk: int, round_pk: int, side: str) -> Htt
 def swap_answer(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
     round_ = _round_of(_workshop_to_run(request, pk), round_pk)
     side = request.POST.get("side", "")
-    model = AIModel.objects.enabled().filter(slug=request.POST.get("model", "")).first()
-    if side not in ("a", "b") or model is None:
+    if side not in ("a", "b"):
+        messages.error(request, _("Choisissez un côté et un modèle du catalogue."))
+        return redirect("preparation", pk=pk)
+    # Without a model chosen, the same model again (with "fresh": a new answer from it).
+    slug = request.POST.get("model") or getattr(round_, f"generation_{side}").model.slug
+    model = AIModel.objects.enabled().filter(slug=slug).first()
+    if model is None:
         messages.error(request, _("Choisissez un côté et un modèle du catalogue."))
         return redirect("preparation", pk=pk)
     try:
-        swap_model(round_, side, model)
+        swap_model(round_, side, model, fresh=request.POST.get("fresh") == "1")
     except ValueError as error:
         messages.error(request, str(error))
     return redirect("preparation", pk=pk)

@@ -295,3 +295,17 @@ def test_the_demo_workshop_is_really_answered_by_the_local_model(
             assert generation.model.slug == "gemma-3-270m"  # shown as what it is
             assert generation.status == Generation.Status.DONE and generation.text.strip()
             assert generation.impact_method == "EcoLogits"
+
+
+def test_the_facilitator_asks_for_a_fresh_answer(client, worker, duel_workshop, fake):
+    round_ = prepared(duel_workshop).rounds[0]
+    settle(duel_workshop)
+    old = round_.generation_a
+    client.login(username="anim", password=PASSWORD)
+    client.post(
+        reverse("swap_answer", args=[duel_workshop.pk, round_.pk]), {"side": "a", "fresh": "1"}
+    )
+    round_.refresh_from_db()
+    assert round_.generation_a_id != old.pk and round_.generation_a.model_id == old.model_id
+    settle(duel_workshop)
+    assert fake.requests[old.model.endpoint_model_id] == 2
