@@ -270,8 +270,9 @@ class Workshop(models.Model):
         related_name="+",
         verbose_name=_("étape en cours"),
     )
-    # The live state machine owns this field and its values.
+    # The live state machine (workshop/live.py) owns these two fields and their values.
     phase = models.CharField(_("phase"), max_length=20, default="lobby", editable=False)
+    phase_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -376,6 +377,19 @@ class Round(models.Model):
     )
     # Both answers come from the one local model (no cloud key): every screen says so.
     offline_demo = models.BooleanField(_("démo hors-ligne"), default=False)
+    # The live duel (workshop/live.py owns these): when each phase began, and the outcome.
+    question_at = models.DateTimeField(null=True, blank=True)
+    answers_at = models.DateTimeField(null=True, blank=True)
+    replay_skipped = models.BooleanField(default=False)
+    vote_opened_at = models.DateTimeField(null=True, blank=True)
+    vote_closed_at = models.DateTimeField(null=True, blank=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    winner = models.CharField(
+        _("préféré par la salle"),
+        max_length=10,
+        blank=True,
+        choices=[("a", "A"), ("b", "B"), ("tie", _("égalité"))],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -404,3 +418,65 @@ class Round(models.Model):
     @property
     def sides(self) -> list[tuple[str, Generation]]:
         return [("A", self.generation_a), ("B", self.generation_b)]
+
+
+class Participant(models.Model):
+    """Someone in a room, anonymous: a secret token in a cookie, nothing personal.
+
+    Only the token's digest is stored, so the database alone cannot act as a phone.
+    """
+
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="participants", verbose_name=_("salle")
+    )
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    removed_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+
+    def __str__(self) -> str:
+        return f"{self.room} · #{self.pk}"
+
+
+class Vote(models.Model):
+    """One participant's preference in one round, changeable until the vote closes.
+
+    The reasons are compar:IA's, per side; comments stay on the platform unless the
+    organisation chooses otherwise.
+    """
+
+    class Choice(models.TextChoices):
+        A = "a", _("Modèle A")
+        B = "b", _("Modèle B")
+        BOTH_EQUAL = "both_equal", _("Égalité")
+
+    POSITIVE_REASONS = ["useful", "complete", "creative", "clear_formatting"]
+    NEGATIVE_REASONS = ["incorrect", "superficial", "instructions_not_followed"]
+    REASONS = POSITIVE_REASONS + NEGATIVE_REASONS
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="votes")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="votes")
+    choice = models.CharField(_("choix"), max_length=10, choices=Choice.choices)
+    # {"a": ["useful", ...], "b": [...]}: names from REASONS only (checked by live.py).
+    reasons = models.JSONField(_("raisons"), default=dict, blank=True)
+    comment_a = models.TextField(_("commentaire sur A"), blank=True)
+    comment_b = models.TextField(_("commentaire sur B"), blank=True)
+    # The phone's id for this version of its vote: a re-sent vote is recognised.
+    client_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "participant"], name="one_vote_per_participant_and_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.participant_id} · {self.choice}"

@@ -1,0 +1,148 @@
+"""WebSocket consumers of the live pages. Thin: they authenticate, join their groups,
+check each message against workshop/messages.py and call workshop/live.py."""
+
+import asyncio
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from workshop import live, messages, participants, tenancy
+from workshop.models import Room, Workshop
+from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, snapshot
+
+_flushes: set[asyncio.Task] = set()
+
+# Refused at the handshake: not who they say they are (WebSocket close codes 4000+).
+FORBIDDEN = 4403
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    audience = ""
+
+    async def connect(self):
+        self.workshop = self.room = self.participant = None
+        if not await database_sync_to_async(self.authenticate)():
+            await self.close(code=FORBIDDEN)
+            return
+        self.groups_joined = [live.workshop_group(self.workshop.pk)]
+        if self.room is not None:
+            self.groups_joined.append(live.room_group(self.room.pk))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_state()
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    def authenticate(self) -> bool:
+        raise NotImplementedError
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = messages.decode(text_data)
+            await self.handle(message)
+        except messages.Invalid as error:
+            await self.refuse(error.reason)
+        except live.Refused as error:
+            await self.refuse(error.reason)
+
+    async def handle(self, message: dict) -> None:
+        raise messages.Invalid("cet écran n'envoie rien")
+
+    async def refuse(self, reason: str, **extra) -> None:
+        await self.send_json({"type": "error", "reason": reason, **extra})
+
+    async def send_state(self) -> None:
+        state = await database_sync_to_async(snapshot)(
+            self.workshop, self.audience, self.room, self.participant
+        )
+        await self.send_json(state)
+
+    # Group messages -----------------------------------------------------------------------
+
+    async def state_changed(self, event):
+        await self.send_state()
+
+    async def tally_update(self, event):
+        # While the vote is open, only how many have voted: never the split.
+        room = event["rooms"].get(str(self.room.pk)) if self.room else None
+        await self.send_json(
+            {
+                "type": "tally",
+                "round": event["round"],
+                "room": {"total": room["total"]} if room else None,
+                "total": {"total": event["total"]["total"]},
+            }
+        )
+
+
+class ParticipantConsumer(LiveConsumer):
+    audience = PARTICIPANT
+
+    def authenticate(self) -> bool:
+        self.room = participants.find_room(self.scope["url_route"]["kwargs"]["code"])
+        if self.room is None:
+            return False
+        token = self.scope.get("cookies", {}).get(participants.COOKIE)
+        self.participant = participants.participant_for(self.room, token)
+        self.workshop = self.room.workshop
+        return self.participant is not None
+
+    async def handle(self, message: dict) -> None:
+        if message["type"] != "vote":
+            raise messages.Invalid("un téléphone ne peut que voter")
+        ballot = messages.ballot(message)
+        try:
+            await database_sync_to_async(live.cast_vote)(self.participant.pk, ballot)
+        except live.Refused as error:
+            await self.refuse(error.reason, client_id=ballot.client_id)
+            return
+        # Committed: now, and only now, the phone is told.
+        await self.send_json(
+            {
+                "type": "vote.ack",
+                "client_id": ballot.client_id,
+                "round": ballot.round_id,
+                "choice": ballot.choice,
+            }
+        )
+        if await database_sync_to_async(live.claim_tally_flush)(ballot.round_id):
+            # Kept referenced until done; it outlives this phone's connection if need be.
+            task = asyncio.ensure_future(self._flush_tally(ballot.round_id))
+            _flushes.add(task)
+            task.add_done_callback(_flushes.discard)
+
+    async def _flush_tally(self, round_id: int) -> None:
+        await asyncio.sleep(live.TALLY_INTERVAL_SECONDS)
+        await database_sync_to_async(live.publish_tallies)(round_id)
+
+
+class PresenterConsumer(LiveConsumer):
+    audience = PRESENTER
+
+    def authenticate(self) -> bool:
+        secret = self.scope["url_route"]["kwargs"]["secret"]
+        self.room = Room.objects.select_related("workshop").filter(presenter_secret=secret).first()
+        self.workshop = self.room.workshop if self.room else None
+        return self.room is not None
+
+
+class FacilitatorConsumer(LiveConsumer):
+    audience = FACILITATOR
+
+    def authenticate(self) -> bool:
+        user = self.scope.get("user")
+        workshop = Workshop.objects.filter(pk=self.scope["url_route"]["kwargs"]["pk"]).first()
+        if user is None or not user.is_authenticated or workshop is None:
+            return False
+        self.workshop = workshop
+        return tenancy.may(user, tenancy.CHANGE, "workshop", workshop.organisation_id)
+
+    async def handle(self, message: dict) -> None:
+        if message["type"] != "command":
+            raise messages.Invalid("type de message inconnu")
+        name = messages.command(message)
+        await database_sync_to_async(live.transition)(self.workshop.pk, name)
+        # Everyone, this panel included, gets the new state through the broadcast.

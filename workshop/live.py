@@ -1,0 +1,361 @@
+"""The live workshop: its phases, every transition, votes and tallies. One module owns them.
+
+Phases, step by step:
+
+    lobby -> [slide | duel | question | finale]* -> ended
+    duel:  duel_intro -> duel_question -> duel_answers -> vote_open -> vote_closed -> reveal
+
+Each transition is a database transaction on the workshop row; its broadcast is
+sent once it commits, and carries no state: every screen then reads its own
+snapshot from the database (`snapshot`), which is also what it gets on connect
+and reconnect. A vote is stored in a transaction that holds the round against a
+concurrent close, and acknowledged only after it commits.
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from duels.models import Generation
+from workshop.models import Participant, Round, Step, Vote, Workshop
+from workshop.preparation import prepare
+
+LOBBY = "lobby"
+SLIDE = "slide"
+DUEL_INTRO = "duel_intro"
+DUEL_QUESTION = "duel_question"
+DUEL_ANSWERS = "duel_answers"
+VOTE_OPEN = "vote_open"
+VOTE_CLOSED = "vote_closed"
+REVEAL = "reveal"
+QUESTION = "question"
+FINALE = "finale"
+ENDED = "ended"
+
+DUEL_PHASES = [DUEL_INTRO, DUEL_QUESTION, DUEL_ANSWERS, VOTE_OPEN, VOTE_CLOSED, REVEAL]
+# From these phases the facilitator may move on to the next step.
+BETWEEN_STEPS = {LOBBY, SLIDE, REVEAL, QUESTION, FINALE}
+
+PHASE_OF_STEP = {
+    Step.Kind.SLIDE: SLIDE,
+    Step.Kind.DUEL: DUEL_INTRO,
+    Step.Kind.QUESTION: QUESTION,
+    Step.Kind.FINALE: FINALE,
+}
+
+
+class Refused(Exception):
+    """A command or a vote that is not allowed now; its message says why, in French."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def workshop_group(workshop_id: int) -> str:
+    return f"workshop.{workshop_id}"
+
+
+def room_group(room_id: int) -> str:
+    return f"room.{room_id}"
+
+
+def broadcast(workshop_id: int) -> None:
+    """Tell every screen of the workshop that its state changed (it reloads it)."""
+    async_to_sync(get_channel_layer().group_send)(
+        workshop_group(workshop_id), {"type": "state.changed"}
+    )
+
+
+def current_round(workshop: Workshop) -> Round | None:
+    if workshop.current_step_id is None or workshop.phase not in DUEL_PHASES:
+        return None
+    return (
+        Round.objects.select_related(
+            "step",
+            "generation_a__model__maker",
+            "generation_b__model__maker",
+            "generation_a__model__endpoint",
+            "generation_b__model__endpoint",
+            "generation_a__prompt",
+        )
+        .filter(workshop=workshop, step_id=workshop.current_step_id)
+        .first()
+    )
+
+
+# Transitions ------------------------------------------------------------------------------
+
+
+def _next_step(workshop: Workshop) -> None:
+    steps = workshop.script.steps.order_by("order")
+    if workshop.current_step_id is not None:
+        steps = steps.filter(order__gt=workshop.current_step.order)
+    step = steps.first()
+    if step is None:
+        workshop.current_step = None
+        workshop.phase = ENDED
+        workshop.status = Workshop.Status.FINISHED
+        return
+    workshop.current_step = step
+    workshop.phase = PHASE_OF_STEP[step.kind]
+    workshop.status = Workshop.Status.LIVE
+    if (
+        step.kind == Step.Kind.DUEL
+        and not Round.objects.filter(workshop=workshop, step=step).exists()
+    ):
+        # Not prepared ahead: its answers are asked for now, and shown when they arrive.
+        prepare(workshop)
+
+
+def _show_question(workshop: Workshop) -> None:
+    Round.objects.filter(pk=_round_or_refuse(workshop).pk).update(question_at=timezone.now())
+    workshop.phase = DUEL_QUESTION
+
+
+def _show_answers(workshop: Workshop) -> None:
+    round_ = _round_or_refuse(workshop)
+    waiting = [g for g in round_.generations if g.status != Generation.Status.DONE]
+    if waiting:
+        raise Refused("les réponses ne sont pas encore prêtes (voir la préparation)")
+    Round.objects.filter(pk=round_.pk).update(answers_at=timezone.now())
+    workshop.phase = DUEL_ANSWERS
+
+
+def _skip_replay(workshop: Workshop) -> None:
+    Round.objects.filter(pk=_round_or_refuse(workshop).pk).update(replay_skipped=True)
+
+
+def _open_vote(workshop: Workshop) -> None:
+    Round.objects.filter(pk=_round_or_refuse(workshop).pk).update(vote_opened_at=timezone.now())
+    workshop.phase = VOTE_OPEN
+
+
+def _close_vote(workshop: Workshop) -> None:
+    round_ = _round_or_refuse(workshop)
+    # Waits for the votes being stored, and keeps new ones out, until this commits.
+    with _round_lock(round_.pk, shared=False):
+        Round.objects.filter(pk=round_.pk).update(vote_closed_at=timezone.now())
+        workshop.phase = VOTE_CLOSED
+
+
+def _reveal(workshop: Workshop) -> None:
+    round_ = _round_or_refuse(workshop)
+    total = tally(round_)
+    winner = "a" if total.a > total.b else "b" if total.b > total.a else "tie"
+    Round.objects.filter(pk=round_.pk).update(revealed_at=timezone.now(), winner=winner)
+    workshop.phase = REVEAL
+
+
+def _round_or_refuse(workshop: Workshop) -> Round:
+    round_ = current_round(workshop)
+    if round_ is None:
+        raise Refused("ce duel n'a pas de réponses préparées")
+    return round_
+
+
+@dataclass(frozen=True)
+class Command:
+    label: str
+    allowed_from: frozenset[str]
+    apply: object
+    # A command that changes no phase (skip the replay) keeps phase_changed_at.
+    changes_phase: bool = True
+
+
+COMMANDS: dict[str, Command] = {
+    "next_step": Command("étape suivante", frozenset(BETWEEN_STEPS), _next_step),
+    "show_question": Command("montrer la question", frozenset({DUEL_INTRO}), _show_question),
+    "show_answers": Command("montrer les réponses", frozenset({DUEL_QUESTION}), _show_answers),
+    "skip_replay": Command(
+        "passer la relecture", frozenset({DUEL_ANSWERS, VOTE_OPEN}), _skip_replay, False
+    ),
+    "open_vote": Command("ouvrir le vote", frozenset({DUEL_ANSWERS}), _open_vote),
+    "close_vote": Command("clore le vote", frozenset({VOTE_OPEN}), _close_vote),
+    "reveal": Command("révéler les modèles", frozenset({VOTE_CLOSED}), _reveal),
+}
+
+PHASE_LABELS = {
+    LOBBY: "accueil",
+    SLIDE: "explication",
+    DUEL_INTRO: "présentation du duel",
+    DUEL_QUESTION: "question affichée",
+    DUEL_ANSWERS: "réponses affichées",
+    VOTE_OPEN: "vote ouvert",
+    VOTE_CLOSED: "vote clos",
+    REVEAL: "révélation",
+    QUESTION: "question à la salle",
+    FINALE: "finale",
+    ENDED: "terminé",
+}
+
+
+def allowed_commands(workshop: Workshop) -> list[str]:
+    return [name for name, command in COMMANDS.items() if workshop.phase in command.allowed_from]
+
+
+def transition(workshop_id: int, name: str) -> Workshop:
+    """Apply a facilitator's command, or refuse it with a reason; broadcast on commit."""
+    command = COMMANDS.get(name)
+    if command is None:
+        raise Refused(f"commande inconnue : {name[:40]}")
+    with transaction.atomic():
+        workshop = (
+            Workshop.objects.select_for_update()
+            .select_related("current_step", "script")
+            .get(pk=workshop_id)
+        )
+        if workshop.phase not in command.allowed_from:
+            raise Refused(
+                f"« {command.label} » n'est pas possible pendant la phase "
+                f"« {PHASE_LABELS.get(workshop.phase, workshop.phase)} »"
+            )
+        command.apply(workshop)
+        if command.changes_phase:
+            workshop.phase_changed_at = timezone.now()
+        workshop.save(update_fields=["phase", "phase_changed_at", "current_step", "status"])
+        transaction.on_commit(lambda: broadcast(workshop_id))
+    return workshop
+
+
+# Votes --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _round_lock(round_id: int, *, shared: bool):
+    """Votes hold a round in shared mode, the close in exclusive mode (PostgreSQL).
+
+    Votes never wait for one another; a close waits for the votes in flight and keeps
+    new ones out until it commits. SQLite writes one transaction at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s, %s)", [7001, round_id])
+    yield
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A vote as a phone sends it, already checked against the schema."""
+
+    round_id: int
+    choice: str
+    reasons: dict[str, list[str]]
+    comment_a: str
+    comment_b: str
+    client_id: str
+
+
+def cast_vote(participant_id: int, ballot: Ballot) -> Vote:
+    """Store (or change) a participant's vote; refuse it with a reason when it is not allowed.
+
+    Sending the same vote twice stores it once: it is one row per participant and round.
+    """
+    with transaction.atomic():
+        participant = (
+            Participant.objects.select_related("room__workshop").filter(pk=participant_id).first()
+        )
+        if participant is None or participant.removed_at is not None:
+            raise Refused("vous ne faites plus partie de cette salle")
+        with _round_lock(ballot.round_id, shared=True):
+            workshop = Workshop.objects.get(pk=participant.room.workshop_id)
+            if workshop.phase != VOTE_OPEN:
+                raise Refused("le vote n'est pas ouvert")
+            round_ = current_round(workshop)
+            if round_ is None or round_.pk != ballot.round_id:
+                raise Refused("ce vote ne porte pas sur le duel en cours")
+            vote, _created = Vote.objects.update_or_create(
+                round=round_,
+                participant=participant,
+                defaults={
+                    "choice": ballot.choice,
+                    "reasons": ballot.reasons,
+                    "comment_a": ballot.comment_a,
+                    "comment_b": ballot.comment_b,
+                    "client_id": ballot.client_id,
+                },
+            )
+    return vote
+
+
+@dataclass(frozen=True)
+class Tally:
+    a: int = 0
+    b: int = 0
+    both_equal: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.a + self.b + self.both_equal
+
+    def as_dict(self) -> dict:
+        return {"a": self.a, "b": self.b, "both_equal": self.both_equal, "total": self.total}
+
+
+def tally(round_: Round, room_id: int | None = None) -> Tally:
+    votes = Vote.objects.filter(round=round_, participant__removed_at__isnull=True)
+    if room_id is not None:
+        votes = votes.filter(participant__room_id=room_id)
+    counts = votes.aggregate(
+        a=Count("pk", filter=Q(choice=Vote.Choice.A)),
+        b=Count("pk", filter=Q(choice=Vote.Choice.B)),
+        both_equal=Count("pk", filter=Q(choice=Vote.Choice.BOTH_EQUAL)),
+    )
+    return Tally(**counts)
+
+
+def tallies(round_: Round) -> dict:
+    """The round's counts for each room and for the whole workshop."""
+    rows = (
+        Vote.objects.filter(round=round_, participant__removed_at__isnull=True)
+        .values("participant__room_id", "choice")
+        .annotate(count=Count("pk"))
+    )
+    rooms: dict[int, dict] = {
+        room_id: Tally().as_dict() for room_id in round_.workshop.rooms.values_list("pk", flat=True)
+    }
+    for row in rows:
+        room = rooms.setdefault(row["participant__room_id"], Tally().as_dict())
+        room[row["choice"]] += row["count"]
+        room["total"] += row["count"]
+    total = {key: sum(room[key] for room in rooms.values()) for key in Tally().as_dict()}
+    return {"round": round_.pk, "rooms": rooms, "total": total}
+
+
+# Tallies while the vote is open: coalesced, a few broadcasts a second at most ----------------
+
+TALLY_INTERVAL_SECONDS = 0.3
+
+
+def _tally_key(round_id: int) -> str:
+    from django.conf import settings
+
+    return f"duels:{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}:tally:{round_id}"
+
+
+def claim_tally_flush(round_id: int) -> bool:
+    """True for the first vote of a burst: it sends the tally for all of them, shortly."""
+    from duels.concurrency import client
+
+    return bool(client().set(_tally_key(round_id), 1, nx=True, ex=5))
+
+
+def publish_tallies(round_id: int) -> None:
+    from duels.concurrency import client
+
+    # Released before counting: a vote that lands during the count schedules the next flush.
+    client().delete(_tally_key(round_id))
+    round_ = Round.objects.select_related("workshop").filter(pk=round_id).first()
+    if round_ is None or round_.workshop.phase != VOTE_OPEN:
+        return
+    counts = tallies(round_)
+    counts["rooms"] = {str(room): value for room, value in counts["rooms"].items()}
+    async_to_sync(get_channel_layer().group_send)(
+        workshop_group(round_.workshop_id), {"type": "tally.update", **counts}
+    )

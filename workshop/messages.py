@@ -1,0 +1,74 @@
+"""The small schema of what screens may send over their WebSocket, checked before anything
+else happens. Anything else is refused with a reason, and changes nothing."""
+
+import json
+import re
+
+from workshop.live import Ballot
+from workshop.models import Vote
+
+MAX_MESSAGE_BYTES = 8 * 1024
+MAX_COMMENT = 2000
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class Invalid(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def decode(text: str | None) -> dict:
+    if text is None:
+        raise Invalid("seuls les messages texte (JSON) sont acceptés")
+    if len(text.encode()) > MAX_MESSAGE_BYTES:
+        raise Invalid("message trop long")
+    try:
+        message = json.loads(text)
+    except ValueError:
+        raise Invalid("message illisible (JSON attendu)") from None
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        raise Invalid("message sans type")
+    return message
+
+
+def ballot(message: dict) -> Ballot:
+    allowed = {"type", "round", "choice", "reasons", "comment_a", "comment_b", "client_id"}
+    if set(message) - allowed:
+        raise Invalid("champ inconnu dans le vote")
+    round_id = message.get("round")
+    if not isinstance(round_id, int) or isinstance(round_id, bool):
+        raise Invalid("vote sans duel")
+    choice = message.get("choice")
+    if choice not in Vote.Choice.values:
+        raise Invalid("choix inconnu : A, B ou égalité")
+    client_id = message.get("client_id", "")
+    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        raise Invalid("identifiant de vote invalide")
+    reasons = message.get("reasons", {})
+    if not isinstance(reasons, dict) or set(reasons) - {"a", "b"}:
+        raise Invalid("raisons invalides")
+    for side, names in reasons.items():
+        if not isinstance(names, list) or any(name not in Vote.REASONS for name in names):
+            raise Invalid(f"raisons inconnues pour {side.upper()}")
+    comments = []
+    for key in ("comment_a", "comment_b"):
+        comment = message.get(key, "")
+        if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
+            raise Invalid("commentaire invalide ou trop long")
+        comments.append(comment.strip())
+    return Ballot(
+        round_id=round_id,
+        choice=choice,
+        reasons={side: sorted(set(names)) for side, names in reasons.items() if names},
+        comment_a=comments[0],
+        comment_b=comments[1],
+        client_id=client_id,
+    )
+
+
+def command(message: dict) -> str:
+    name = message.get("command")
+    if set(message) - {"type", "command"} or not isinstance(name, str) or len(name) > 40:
+        raise Invalid("commande invalide")
+    return name
