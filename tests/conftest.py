@@ -153,3 +153,4 @@ from tests.generation_fixtures import (  # noqa: E402, F401
     task_queue,
     worker,
 )
+from tests.live_fixtures import live_workshop  # noqa: E402, F401

@@ -1,0 +1,318 @@
+"""The consumers with Channels' test communicators, over the Redis channel layer."""
+
+import asyncio
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from config.asgi import application
+from tests.live_fixtures import phone
+from workshop import participants
+from workshop.live import transition
+from workshop.models import Round, Vote
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+DUEL_WALK = ["next_step", "next_step", "show_question", "show_answers", "open_vote"]
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def cookie(name, value):
+    return (b"cookie", f"{name}={value}".encode())
+
+
+async def connect(path, *headers):
+    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN, *headers])
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+async def receive(communicator, type_=None, timeout=5):
+    while True:
+        message = await communicator.receive_json_from(timeout=timeout)
+        if type_ is None or message["type"] == type_:
+            return message
+
+
+def phone_cookie(room):
+    joined = phone(room)
+    return cookie(participants.COOKIE, joined.token), joined
+
+
+def facilitator_cookie(workshop):
+    client = Client()
+    client.force_login(workshop.facilitator_user)
+    return cookie(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
+
+
+def test_every_screen_gets_the_state_on_connect(live_workshop):
+    header, _ = phone_cookie(live_workshop.room_a)
+    session = facilitator_cookie(live_workshop)
+
+    async def scenario():
+        screens = [
+            await connect(f"/ws/salle/{live_workshop.room_a.join_code}/", header),
+            await connect(f"/ws/presentateur/{live_workshop.room_a.presenter_secret}/"),
+            await connect(f"/ws/animation/{live_workshop.pk}/", session),
+        ]
+        states = []
+        for communicator, connected, _code in screens:
+            assert connected
+            states.append(await receive(communicator, "state"))
+            await communicator.disconnect()
+        return states
+
+    states = run(scenario())
+    assert [s["audience"] for s in states] == ["participant", "presenter", "facilitator"]
+    assert all(s["phase"] == "lobby" for s in states)
+    assert states[2]["allowed"] == ["next_step"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/ws/salle/{code}/", "/ws/presentateur/not-the-secret/", "/ws/animation/{pk}/"],
+)
+def test_forged_or_missing_credentials_are_refused(live_workshop, path):
+    path = path.format(code=live_workshop.room_a.join_code, pk=live_workshop.pk)
+
+    async def scenario():
+        forged = cookie(participants.COOKIE, "forged-token")
+        _, connected, code = await connect(path, forged)
+        return connected, code
+
+    connected, code = run(scenario())
+    assert not connected and code == 4403
+
+
+def test_a_cookie_from_another_room_is_refused(live_workshop):
+    header, _ = phone_cookie(live_workshop.room_b)
+
+    async def scenario():
+        _, connected, _ = await connect(f"/ws/salle/{live_workshop.room_a.join_code}/", header)
+        return connected
+
+    assert not run(scenario())
+
+
+def test_a_cross_site_origin_is_refused(live_workshop):
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            application,
+            f"/ws/presentateur/{live_workshop.room_a.presenter_secret}/",
+            headers=[(b"origin", b"https://evil.example")],
+        )
+        connected, _ = await communicator.connect(timeout=5)
+        return connected
+
+    assert not run(scenario())
+
+
+def test_an_outsider_cannot_drive_the_workshop(live_workshop, django_user_model):
+    from workshop.models import Membership, Organisation
+
+    other = Organisation.objects.create(name="Autre", slug="autre")
+    outsider = django_user_model.objects.create_user("outsider", password="pw-outsider-1")
+    Membership.objects.create(user=outsider, organisation=other, role="admin")
+    client = Client()
+    client.force_login(outsider)
+    session = cookie(
+        settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
+    )
+
+    async def scenario():
+        _, connected, code = await connect(f"/ws/animation/{live_workshop.pk}/", session)
+        return connected, code
+
+    assert run(scenario()) == (False, 4403)
+
+
+def test_a_vote_is_acknowledged_once_stored_and_the_presenter_sees_only_the_count(live_workshop):
+    for name in DUEL_WALK:
+        transition(live_workshop.pk, name)
+    round_id = Round.objects.get().pk
+    header, _ = phone_cookie(live_workshop.room_a)
+
+    async def scenario():
+        presenter, *_ = await connect(f"/ws/presentateur/{live_workshop.room_a.presenter_secret}/")
+        await receive(presenter, "state")
+        voter, *_ = await connect(f"/ws/salle/{live_workshop.room_a.join_code}/", header)
+        state = await receive(voter, "state")
+        assert state["phase"] == "vote_open" and state["my_vote"] is None
+        await voter.send_json_to(
+            {
+                "type": "vote",
+                "round": round_id,
+                "choice": "a",
+                "reasons": {"a": ["useful", "clear_formatting"]},
+                "client_id": "phone-1-v1",
+            }
+        )
+        ack = await receive(voter, "vote.ack")
+        stored = await database_sync_to_async(Vote.objects.filter(client_id="phone-1-v1").count)()
+        tally = await receive(presenter, "tally")
+        await voter.disconnect()
+        await presenter.disconnect()
+        return ack, stored, tally
+
+    ack, stored, tally = run(scenario())
+    assert ack["client_id"] == "phone-1-v1" and stored == 1
+    assert tally == {
+        "type": "tally",
+        "round": round_id,
+        "room": {"total": 1},
+        "total": {"total": 1},
+    }
+
+
+def test_a_burst_of_votes_costs_a_handful_of_tally_messages(live_workshop):
+    for name in DUEL_WALK:
+        transition(live_workshop.pk, name)
+    live_workshop.room_b.capacity = 100
+    live_workshop.room_b.save()
+    round_id = Round.objects.get().pk
+    headers = [phone_cookie(live_workshop.room_b)[0] for _ in range(12)]
+
+    async def scenario():
+        presenter, *_ = await connect(f"/ws/presentateur/{live_workshop.room_b.presenter_secret}/")
+        await receive(presenter, "state")
+        phones = []
+        for header in headers:
+            communicator, *_ = await connect(f"/ws/salle/{live_workshop.room_b.join_code}/", header)
+            await receive(communicator, "state")
+            phones.append(communicator)
+        for index, communicator in enumerate(phones):
+            await communicator.send_json_to(
+                {"type": "vote", "round": round_id, "choice": "b", "client_id": f"v{index}"}
+            )
+        for communicator in phones:
+            await receive(communicator, "vote.ack")
+        tallies = []
+        while not tallies or tallies[-1]["room"]["total"] < len(phones):
+            tallies.append(await receive(presenter, "tally"))
+        for communicator in [*phones, presenter]:
+            await communicator.disconnect()
+        return tallies
+
+    tallies = run(scenario())
+    assert tallies[-1]["total"]["total"] == 12
+    assert len(tallies) <= 4
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("not json", "illisible"),
+        (json.dumps([1, 2]), "sans type"),
+        (json.dumps({"type": "vote", "round": 1, "choice": "c", "client_id": "x"}), "choix"),
+        (
+            json.dumps({"type": "vote", "round": 1, "choice": "a", "client_id": "x" * 100}),
+            "identifiant",
+        ),
+        (
+            json.dumps(
+                {
+                    "type": "vote",
+                    "round": 1,
+                    "choice": "a",
+                    "client_id": "x",
+                    "reasons": {"a": ["brilliant"]},
+                }
+            ),
+            "raisons",
+        ),
+        (
+            json.dumps(
+                {
+                    "type": "vote",
+                    "round": 1,
+                    "choice": "a",
+                    "client_id": "x",
+                    "comment_a": "x" * 5000,
+                }
+            ),
+            "trop long",
+        ),
+        (json.dumps({"type": "command", "command": "reveal"}), "ne peut que voter"),
+        (json.dumps({"type": "vote", "padding": "x" * 9000}), "trop long"),
+    ],
+)
+def test_bad_messages_from_a_phone_are_refused_and_change_nothing(live_workshop, message, reason):
+    for name in DUEL_WALK:
+        transition(live_workshop.pk, name)
+    header, _ = phone_cookie(live_workshop.room_a)
+
+    async def scenario():
+        voter, *_ = await connect(f"/ws/salle/{live_workshop.room_a.join_code}/", header)
+        await receive(voter, "state")
+        await voter.send_to(text_data=message)
+        error = await receive(voter, "error")
+        await voter.disconnect()
+        return error
+
+    assert reason in run(scenario())["reason"]
+    assert not Vote.objects.exists()
+    assert Round.objects.get().workshop.phase == "vote_open"
+
+
+def test_a_vote_when_no_vote_is_open_is_refused(live_workshop):
+    header, _ = phone_cookie(live_workshop.room_a)
+    round_id = Round.objects.get().pk
+
+    async def scenario():
+        voter, *_ = await connect(f"/ws/salle/{live_workshop.room_a.join_code}/", header)
+        await receive(voter, "state")
+        await voter.send_json_to(
+            {"type": "vote", "round": round_id, "choice": "a", "client_id": "early"}
+        )
+        error = await receive(voter, "error")
+        await voter.disconnect()
+        return error
+
+    error = run(scenario())
+    assert error["reason"] == "le vote n'est pas ouvert" and error["client_id"] == "early"
+    assert not Vote.objects.exists()
+
+
+def test_the_presenter_page_cannot_send_commands(live_workshop):
+    async def scenario():
+        presenter, *_ = await connect(f"/ws/presentateur/{live_workshop.room_a.presenter_secret}/")
+        await receive(presenter, "state")
+        await presenter.send_json_to({"type": "command", "command": "next_step"})
+        error = await receive(presenter, "error")
+        await presenter.disconnect()
+        return error
+
+    assert "n'envoie rien" in run(scenario())["reason"]
+    assert Round.objects.get().workshop.phase == "lobby"
+
+
+def test_the_facilitator_drives_every_room_at_once(live_workshop):
+    session = facilitator_cookie(live_workshop)
+
+    async def scenario():
+        panel, *_ = await connect(f"/ws/animation/{live_workshop.pk}/", session)
+        await receive(panel, "state")
+        rooms = []
+        for room in (live_workshop.room_a, live_workshop.room_b):
+            communicator, *_ = await connect(f"/ws/presentateur/{room.presenter_secret}/")
+            await receive(communicator, "state")
+            rooms.append(communicator)
+        await panel.send_json_to({"type": "command", "command": "next_step"})
+        new_states = [await receive(c, "state") for c in [panel, *rooms]]
+        await panel.send_json_to({"type": "command", "command": "reveal"})
+        refusal = await receive(panel, "error")
+        for communicator in [panel, *rooms]:
+            await communicator.disconnect()
+        return new_states, refusal
+
+    states, refusal = run(scenario())
+    assert [s["phase"] for s in states] == ["slide", "slide", "slide"]
+    assert "n'est pas possible" in refusal["reason"]

@@ -1,0 +1,215 @@
+"""The state machine: every transition, allowed and refused; votes and tallies."""
+
+import json
+
+import pytest
+from django.utils import timezone
+
+from tests.live_fixtures import phone
+from workshop import live
+from workshop.live import Ballot, Refused, cast_vote, transition
+from workshop.models import Round, Vote, Workshop
+from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, snapshot
+
+DUEL_WALK = ["next_step", "next_step", "show_question", "show_answers", "open_vote"]
+
+
+def walk(workshop, commands):
+    for name in commands:
+        workshop = transition(workshop.pk, name)
+    return workshop
+
+
+def ballot(round_id, choice="a", client_id="c1", **extra):
+    return Ballot(
+        round_id=round_id,
+        choice=choice,
+        reasons=extra.get("reasons", {}),
+        comment_a=extra.get("comment_a", ""),
+        comment_b="",
+        client_id=client_id,
+    )
+
+
+def test_a_whole_duel_walks_through_its_phases(live_workshop):
+    phases = []
+    for name in [*DUEL_WALK, "close_vote", "reveal", "next_step", "next_step"]:
+        phases.append(transition(live_workshop.pk, name).phase)
+    assert phases == [
+        "slide",
+        "duel_intro",
+        "duel_question",
+        "duel_answers",
+        "vote_open",
+        "vote_closed",
+        "reveal",
+        "slide",
+        "ended",
+    ]
+    live_workshop.refresh_from_db()
+    assert live_workshop.status == Workshop.Status.FINISHED
+    round_ = Round.objects.get()
+    assert round_.question_at and round_.answers_at and round_.vote_opened_at
+    assert round_.vote_closed_at and round_.revealed_at
+
+
+@pytest.mark.parametrize(
+    ("done_commands", "refused"),
+    [
+        ([], "open_vote"),
+        ([], "reveal"),
+        (["next_step"], "show_answers"),
+        (["next_step", "next_step"], "next_step"),  # a duel must be played or skipped (later)
+        (DUEL_WALK, "show_question"),
+        ([*DUEL_WALK, "close_vote"], "open_vote"),
+    ],
+)
+def test_a_command_out_of_its_phase_is_refused_and_changes_nothing(
+    live_workshop, done_commands, refused
+):
+    workshop = walk(live_workshop, done_commands)
+    before = Workshop.objects.values().get(pk=workshop.pk)
+    with pytest.raises(Refused, match="n'est pas possible pendant la phase"):
+        transition(workshop.pk, refused)
+    assert Workshop.objects.values().get(pk=workshop.pk) == before
+
+
+def test_an_unknown_command_is_refused(live_workshop):
+    with pytest.raises(Refused, match="commande inconnue"):
+        transition(live_workshop.pk, "drop_database")
+
+
+def test_answers_that_are_not_ready_are_not_shown(live_workshop):
+    walk(live_workshop, ["next_step", "next_step", "show_question"])
+    Round.objects.get().generation_b.__class__.objects.filter(
+        pk=Round.objects.get().generation_b_id
+    ).update(status="running")
+    with pytest.raises(Refused, match="pas encore prêtes"):
+        transition(live_workshop.pk, "show_answers")
+    assert Workshop.objects.get().phase == "duel_question"
+
+
+def test_skipping_the_replay_keeps_the_phase(live_workshop):
+    walk(live_workshop, DUEL_WALK[:4])
+    workshop = transition(live_workshop.pk, "skip_replay")
+    assert workshop.phase == "duel_answers" and Round.objects.get().replay_skipped
+
+
+# Votes ---------------------------------------------------------------------------------------
+
+
+def test_a_vote_before_the_vote_opens_is_refused(live_workshop):
+    walk(live_workshop, DUEL_WALK[:4])
+    joined = phone(live_workshop.room_a)
+    with pytest.raises(Refused, match="pas ouvert"):
+        cast_vote(joined.participant.pk, ballot(Round.objects.get().pk))
+    assert not Vote.objects.exists()
+
+
+def test_one_vote_per_participant_changeable_until_closed(live_workshop):
+    walk(live_workshop, DUEL_WALK)
+    round_id = Round.objects.get().pk
+    joined = phone(live_workshop.room_a)
+    cast_vote(joined.participant.pk, ballot(round_id, "a", "v1"))
+    cast_vote(joined.participant.pk, ballot(round_id, "b", "v2", reasons={"b": ["useful"]}))
+    vote = Vote.objects.get()
+    assert (vote.choice, vote.reasons, vote.client_id) == ("b", {"b": ["useful"]}, "v2")
+    transition(live_workshop.pk, "close_vote")
+    with pytest.raises(Refused, match="pas ouvert"):
+        cast_vote(joined.participant.pk, ballot(round_id, "a", "v3"))
+    assert Vote.objects.get().choice == "b"
+
+
+def test_a_vote_sent_twice_counts_once(live_workshop):
+    walk(live_workshop, DUEL_WALK)
+    round_ = Round.objects.get()
+    joined = phone(live_workshop.room_a)
+    for _ in range(3):
+        cast_vote(joined.participant.pk, ballot(round_.pk, "a", "same"))
+    assert Vote.objects.count() == 1 and live.tally(round_).a == 1
+
+
+def test_a_vote_for_another_round_is_refused(live_workshop):
+    walk(live_workshop, DUEL_WALK)
+    joined = phone(live_workshop.room_a)
+    with pytest.raises(Refused, match="duel en cours"):
+        cast_vote(joined.participant.pk, ballot(Round.objects.get().pk + 999))
+
+
+def test_a_removed_participant_cannot_vote(live_workshop):
+    walk(live_workshop, DUEL_WALK)
+    joined = phone(live_workshop.room_a)
+    joined.participant.removed_at = timezone.now()
+    joined.participant.save()
+    with pytest.raises(Refused, match="ne faites plus partie"):
+        cast_vote(joined.participant.pk, ballot(Round.objects.get().pk))
+
+
+def test_tallies_per_room_and_in_total_and_the_winner(live_workshop):
+    walk(live_workshop, DUEL_WALK)
+    round_ = Round.objects.get()
+    for room, choice in [
+        ("room_a", "a"),
+        ("room_a", "a"),
+        ("room_b", "b"),
+        ("room_b", "both_equal"),
+    ]:
+        cast_vote(phone(getattr(live_workshop, room)).participant.pk, ballot(round_.pk, choice))
+    counts = live.tallies(round_)
+    assert counts["rooms"][live_workshop.room_a.pk] == {"a": 2, "b": 0, "both_equal": 0, "total": 2}
+    assert counts["total"] == {"a": 2, "b": 1, "both_equal": 1, "total": 4}
+    walk(live_workshop, ["close_vote", "reveal"])
+    assert Round.objects.get().winner == "a"
+
+
+def test_a_tie_is_recorded_as_a_tie(live_workshop):
+    walk(live_workshop, DUEL_WALK)
+    round_ = Round.objects.get()
+    cast_vote(phone(live_workshop.room_a).participant.pk, ballot(round_.pk, "a"))
+    cast_vote(phone(live_workshop.room_b).participant.pk, ballot(round_.pk, "b"))
+    walk(live_workshop, ["close_vote", "reveal"])
+    assert Round.objects.get().winner == "tie"
+
+
+# What each screen may see ---------------------------------------------------------------------
+
+
+def test_names_stay_hidden_until_the_reveal(live_workshop):
+    workshop = walk(live_workshop, DUEL_WALK)
+    room = live_workshop.room_a
+    for audience in (PRESENTER, PARTICIPANT):
+        text = json.dumps(snapshot(workshop, audience, room))
+        assert "Llama" not in text and "Gemma" not in text and "Meta" not in text
+    workshop = walk(workshop, ["close_vote", "reveal"])
+    reveal = snapshot(workshop, PRESENTER, room)["round"]["reveal"]
+    sides = {reveal["a"]["model"], reveal["b"]["model"]}
+    assert sides == {"Llama 3.3 70B", "Gemma 3 4B"}
+    for side in ("a", "b"):
+        assert "Wh" in reveal[side]["line"] and reveal[side]["method"].startswith("EcoLogits")
+        assert reveal[side]["equivalences"] and reveal[side]["size"]
+
+
+def test_the_split_is_hidden_while_voting(live_workshop):
+    workshop = walk(live_workshop, DUEL_WALK)
+    round_ = Round.objects.get()
+    cast_vote(phone(live_workshop.room_a).participant.pk, ballot(round_.pk, "a"))
+    tally = snapshot(workshop, PRESENTER, live_workshop.room_a)["round"]["tally"]
+    assert tally == {"room": {"total": 1}, "total": {"total": 1}}
+    workshop = transition(workshop.pk, "close_vote")
+    tally = snapshot(workshop, PRESENTER, live_workshop.room_a)["round"]["tally"]
+    assert tally["room"]["a"] == 1 and tally["total"]["a"] == 1
+
+
+def test_speaker_notes_reach_the_facilitator_only(live_workshop):
+    workshop = walk(live_workshop, ["next_step"])
+    assert "Secret" in snapshot(workshop, FACILITATOR)["step"]["notes_html"]
+    assert "Secret" not in json.dumps(snapshot(workshop, PRESENTER, live_workshop.room_a))
+
+
+def test_answers_are_rendered_and_sanitized(live_workshop):
+    workshop = walk(live_workshop, DUEL_WALK[:4])
+    answers = snapshot(workshop, PRESENTER, live_workshop.room_a)["round"]["answers"]
+    html = answers["a"]["html"] + answers["b"]["html"]
+    assert "<strong>calculent</strong>" in html or "<strong>" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert answers["a"]["tokens_per_second"] == 20.0  # 60 tokens in 3 s after the first
