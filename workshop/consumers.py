@@ -12,6 +12,22 @@ from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, snapshot
 
 _flushes: set[asyncio.Task] = set()
 
+
+async def schedule_flush(kind: str, object_id: int, publish) -> None:
+    """The first event of a burst sends the news of the whole burst a moment later."""
+    if not await database_sync_to_async(live.claim_flush)(kind, object_id):
+        return
+
+    async def flush():
+        await asyncio.sleep(live.FLUSH_INTERVAL_SECONDS)
+        await database_sync_to_async(publish)(object_id)
+
+    # Kept referenced until done; it outlives this connection if need be.
+    task = asyncio.ensure_future(flush())
+    _flushes.add(task)
+    task.add_done_callback(_flushes.discard)
+
+
 # Refused at the handshake: not who they say they are (WebSocket close codes 4000+).
 FORBIDDEN = 4403
 
@@ -65,6 +81,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def state_changed(self, event):
         await self.send_state()
 
+    async def presence_update(self, event):
+        await self.send_json({"type": "presence", "rooms": event["rooms"]})
+
     async def tally_update(self, event):
         # While the vote is open, only how many have voted: never the split.
         room = event["rooms"].get(str(self.room.pk)) if self.room else None
@@ -108,15 +127,13 @@ class ParticipantConsumer(LiveConsumer):
                 "choice": ballot.choice,
             }
         )
-        if await database_sync_to_async(live.claim_tally_flush)(ballot.round_id):
-            # Kept referenced until done; it outlives this phone's connection if need be.
-            task = asyncio.ensure_future(self._flush_tally(ballot.round_id))
-            _flushes.add(task)
-            task.add_done_callback(_flushes.discard)
+        await schedule_flush("tally", ballot.round_id, live.publish_tallies)
 
-    async def _flush_tally(self, round_id: int) -> None:
-        await asyncio.sleep(live.TALLY_INTERVAL_SECONDS)
-        await database_sync_to_async(live.publish_tallies)(round_id)
+    async def connect(self):
+        await super().connect()
+        if self.participant is not None:
+            # The room's count of participants, on every screen, coalesced.
+            await schedule_flush("presence", self.workshop.pk, live.publish_presence)
 
 
 class PresenterConsumer(LiveConsumer):

@@ -328,29 +328,34 @@ def tallies(round_: Round) -> dict:
     return {"round": round_.pk, "rooms": rooms, "total": total}
 
 
-# Tallies while the vote is open: coalesced, a few broadcasts a second at most ----------------
+# Tallies and presence: coalesced, a few broadcasts a second at most ------------------------
 
-TALLY_INTERVAL_SECONDS = 0.3
+FLUSH_INTERVAL_SECONDS = 0.3
 
 
-def _tally_key(round_id: int) -> str:
+def _flush_key(kind: str, object_id: int) -> str:
     from django.conf import settings
 
-    return f"duels:{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}:tally:{round_id}"
+    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    return f"duels:{prefix}:{kind}:{object_id}"
 
 
-def claim_tally_flush(round_id: int) -> bool:
-    """True for the first vote of a burst: it sends the tally for all of them, shortly."""
+def claim_flush(kind: str, object_id: int) -> bool:
+    """True for the first event of a burst: it sends the news of all of them, shortly."""
     from duels.concurrency import client
 
-    return bool(client().set(_tally_key(round_id), 1, nx=True, ex=5))
+    return bool(client().set(_flush_key(kind, object_id), 1, nx=True, ex=5))
+
+
+def _release_flush(kind: str, object_id: int) -> None:
+    from duels.concurrency import client
+
+    # Released before counting: an event during the count schedules the next flush.
+    client().delete(_flush_key(kind, object_id))
 
 
 def publish_tallies(round_id: int) -> None:
-    from duels.concurrency import client
-
-    # Released before counting: a vote that lands during the count schedules the next flush.
-    client().delete(_tally_key(round_id))
+    _release_flush("tally", round_id)
     round_ = Round.objects.select_related("workshop").filter(pk=round_id).first()
     if round_ is None or round_.workshop.phase != VOTE_OPEN:
         return
@@ -358,4 +363,22 @@ def publish_tallies(round_id: int) -> None:
     counts["rooms"] = {str(room): value for room, value in counts["rooms"].items()}
     async_to_sync(get_channel_layer().group_send)(
         workshop_group(round_.workshop_id), {"type": "tally.update", **counts}
+    )
+
+
+def presence(workshop_id: int) -> dict[str, int]:
+    """How many participants each room of the workshop has."""
+    counts = dict(
+        Participant.objects.filter(room__workshop_id=workshop_id, removed_at__isnull=True)
+        .values_list("room_id")
+        .annotate(n=Count("pk"))
+    )
+    rooms = Workshop.objects.get(pk=workshop_id).rooms.values_list("pk", flat=True)
+    return {str(room): counts.get(room, 0) for room in rooms}
+
+
+def publish_presence(workshop_id: int) -> None:
+    _release_flush("presence", workshop_id)
+    async_to_sync(get_channel_layer().group_send)(
+        workshop_group(workshop_id), {"type": "presence.update", "rooms": presence(workshop_id)}
     )

@@ -1,19 +1,105 @@
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from duels import generation as fetching
 from duels.models import AIModel
-from workshop import tenancy
-from workshop.models import Round, Workshop
+from workshop import joincodes, participants, tenancy
+from workshop.models import Room, Round, Workshop
 from workshop.preparation import prepare, progress, swap_model
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("code", "").strip()
+    if code:
+        if participants.find_room(code) is None:
+            return render(
+                request,
+                "workshop/home.html",
+                {"code": code, "refusal": _("Aucune salle ne porte ce code. Vérifiez-le.")},
+                status=404,
+            )
+        return redirect("join", code=joincodes.normalise(code))
     return render(request, "workshop/home.html")
+
+
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    """A phone joins a room: the same phone coming back is the same participant."""
+    room = participants.find_room(code)
+    if room is None:
+        return render(
+            request,
+            "workshop/home.html",
+            {"code": code, "refusal": _("Aucune salle ne porte ce code. Vérifiez-le.")},
+            status=404,
+        )
+    joined = participants.join(room, request.COOKIES.get(participants.COOKIE))
+    if joined.participant is None:
+        return render(request, "workshop/refused.html", {"reason": joined.refusal}, status=403)
+    response = render(
+        request,
+        "workshop/participant.html",
+        {"room": room, "audience": "participant", "socket_path": f"/ws/salle/{room.join_code}/"},
+    )
+    response.set_cookie(
+        participants.COOKIE,
+        joined.token,
+        max_age=participants.COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
+
+
+def presenter(request: HttpRequest, secret: str) -> HttpResponse:
+    """The projector's page of a room: by secret link, no login."""
+    room = get_object_or_404(Room.objects.select_related("workshop"), presenter_secret=secret)
+    join_url = request.build_absolute_uri(reverse("join", args=[room.join_code]))
+    qr = segno.make(join_url, error="m").svg_inline(
+        scale=8, dark="#161616", light="#ffffff", omitsize=True
+    )
+    return render(
+        request,
+        "workshop/presenter.html",
+        {
+            "room": room,
+            "join_url": join_url,
+            "qr_svg": mark_safe(qr),  # noqa: S308 - segno's own SVG of our own URL
+            "audience": "presenter",
+            "socket_path": f"/ws/presentateur/{room.presenter_secret}/",
+        },
+    )
+
+
+@login_required
+def control_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    workshop = _workshop_to_run(request, pk)
+    rooms = [
+        {
+            "room": room,
+            "presenter_url": request.build_absolute_uri(
+                reverse("presenter", args=[room.presenter_secret])
+            ),
+        }
+        for room in workshop.rooms.all()
+    ]
+    return render(
+        request,
+        "workshop/control_panel.html",
+        {
+            "workshop": workshop,
+            "rooms": rooms,
+            "audience": "facilitator",
+            "socket_path": f"/ws/animation/{workshop.pk}/",
+        },
+    )
 
 
 def _workshop_to_run(request: HttpRequest, pk: int) -> Workshop:

@@ -1,0 +1,365 @@
+// The live pages: one WebSocket, the whole state on every (re)connect, one render.
+// The server decides what each screen may see; this file only draws it.
+// Text from models and people goes through textContent; only HTML the server has
+// sanitized (answers, slides, notes: the *_html fields) is set as markup.
+"use strict";
+
+(function () {
+  const body = document.body;
+  const audience = body.dataset.audience;
+  const screen = document.getElementById("screen");
+  const banner = document.getElementById("connection");
+  let socket = null;
+  let state = null;
+  let clockOffset = 0; // server time minus this device's time, in ms
+  let retryDelay = 500;
+  let replayTimer = null;
+
+  const COMMAND_LABELS = {
+    next_step: "Étape suivante",
+    show_question: "Montrer la question",
+    show_answers: "Montrer les réponses",
+    skip_replay: "Passer la relecture",
+    open_vote: "Ouvrir le vote",
+    close_vote: "Clore le vote",
+    reveal: "Révéler les modèles",
+  };
+  const CHOICES = [["a", "Modèle A"], ["b", "Modèle B"], ["both_equal", "Égalité"]];
+  const REASONS = [
+    ["useful", "utile"], ["complete", "complète"], ["creative", "créative"],
+    ["clear_formatting", "bien présentée"], ["incorrect", "incorrecte"],
+    ["superficial", "superficielle"], ["instructions_not_followed", "consigne non suivie"],
+  ];
+
+  // Small DOM helpers --------------------------------------------------------------------
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes || {})) {
+      if (key === "class") node.className = value;
+      else if (key === "html") node.innerHTML = value; // server-sanitized HTML only
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+  const now = () => Date.now() + clockOffset;
+
+  // The connection ----------------------------------------------------------------------
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + body.dataset.socket);
+    socket.addEventListener("open", () => { retryDelay = 500; banner.hidden = true; });
+    socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
+    socket.addEventListener("close", (event) => {
+      if (event.code === 4403) { showGone(); return; }
+      banner.hidden = false;
+      setTimeout(connect, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 8000);
+    });
+  }
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(message));
+      return true;
+    }
+    return false;
+  }
+  function showGone() {
+    screen.replaceChildren(el("section", { class: "notice" },
+      el("h1", {}, "Cette page n'est plus reliée à l'atelier."),
+      el("p", {}, "Rechargez la page, ou entrez à nouveau le code de la salle.")));
+  }
+
+  function receive(message) {
+    if (message.type === "state") {
+      clockOffset = message.server_time - Date.now();
+      state = message;
+      render();
+      if (audience === "participant") resendPendingVote();
+    } else if (message.type === "tally") {
+      if (state && state.round && state.round.id === message.round) {
+        state.round.tally = { room: message.room, total: message.total };
+        renderTally();
+      }
+    } else if (message.type === "presence") {
+      if (state) {
+        for (const room of state.rooms) {
+          if (message.rooms[room.id] !== undefined) room.participants = message.rooms[room.id];
+        }
+        updateCounts();
+      }
+    } else if (message.type === "vote.ack") {
+      const pending = loadPending();
+      if (pending && pending.client_id === message.client_id) clearPending();
+      setVoteStatus("Vote enregistré ✔", "ok");
+    } else if (message.type === "error") {
+      const pending = loadPending();
+      if (pending && pending.client_id === message.client_id) clearPending();
+      setVoteStatus(message.reason, "error");
+      showError(message.reason);
+    }
+  }
+
+  // Rendering ---------------------------------------------------------------------------
+  function render() {
+    clearInterval(replayTimer);
+    const parts = [];
+    if (state.round && state.round.offline_demo) {
+      parts.push(el("p", { class: "banner" }, "démo hors-ligne : un seul modèle local"));
+    }
+    if (audience === "facilitator") parts.push(controls());
+    parts.push(stage());
+    screen.replaceChildren(...parts);
+    updateCounts();
+    startReplay();
+  }
+
+  function updateCounts() {
+    for (const room of state.rooms) {
+      const cell = document.querySelector(`[data-room-count="${room.id}"]`);
+      if (cell) cell.textContent = room.participants;
+    }
+    const lobbyCount = document.querySelector("[data-participants]");
+    if (lobbyCount && state.rooms[0]) {
+      const count = state.rooms[0].participants;
+      lobbyCount.textContent = count;
+      document.querySelector("[data-participants-label]").textContent =
+        count > 1 ? "participants" : "participant";
+    }
+  }
+
+  function controls() {
+    const buttons = (state.allowed || []).map((name) =>
+      el("button", { class: "button", type: "button", "data-command": name,
+        onclick: () => send({ type: "command", command: name }) }, COMMAND_LABELS[name] || name));
+    const panel = el("section", { class: "controls", "aria-label": "Commandes" },
+      el("p", { class: "phase" }, "Phase : ", el("strong", {}, state.phase_label),
+        state.step ? ` · étape ${state.step.order}/${state.step.count} : ${state.step.title}` : ""),
+      el("div", { class: "buttons" }, buttons),
+      el("p", { id: "panel-error", class: "error", role: "alert" }));
+    if (state.round && state.round.ready === false) {
+      panel.append(el("p", { class: "error" }, "Les réponses de ce duel ne sont pas encore prêtes."));
+    }
+    if (state.step && state.step.notes_html) {
+      panel.append(el("details", { class: "notes" }, el("summary", {}, "Notes de l'animateur"),
+        el("div", { html: state.step.notes_html })));
+    }
+    return panel;
+  }
+
+  function showError(reason) {
+    const box = document.getElementById("panel-error");
+    if (box) box.textContent = reason;
+  }
+
+  function stage() {
+    const phase = state.phase;
+    if (phase === "lobby") return lobby();
+    if (phase === "ended") return el("section", { class: "notice" }, el("h1", {}, "Merci !"),
+      el("p", {}, "L'atelier est terminé."));
+    if (!state.step) return el("section", {});
+    if (state.step.kind !== "duel") {
+      return el("section", { class: "slide" }, el("h1", {}, state.step.title),
+        el("div", { class: "slide-body", html: state.step.body_html }));
+    }
+    return duel();
+  }
+
+  function lobby() {
+    const template = document.getElementById("lobby-template");
+    if (template) return template.content.cloneNode(true).firstElementChild;
+    return el("section", { class: "notice" }, el("h1", {}, state.workshop.title),
+      el("p", { class: "lead" }, audience === "participant"
+        ? "Vous êtes dans la salle. L'atelier va commencer : gardez cette page ouverte."
+        : "En attente du début de l'atelier."));
+  }
+
+  function duel() {
+    const round = state.round;
+    const section = el("section", { class: "duel" }, el("h1", {}, state.step.title));
+    if (!round) return section;
+    if (state.phase === "duel_intro") {
+      section.append(el("p", { class: "versus" }, "Modèle A ", el("span", {}, "contre"), " Modèle B"));
+      return section;
+    }
+    section.append(el("blockquote", { class: "prompt" }, round.prompt));
+    if (round.answers) section.append(answers(round));
+    if (state.phase === "vote_open" || round.tally) section.append(el("div", { id: "tally" }));
+    if (audience === "participant" && state.phase === "vote_open") section.append(voteForm(round));
+    if (audience === "participant" && state.phase === "vote_closed") {
+      section.append(el("p", { class: "lead" }, "Le vote est clos. Révélation dans un instant…"));
+    }
+    if (round.reveal) section.append(reveal(round.reveal));
+    setTimeout(renderTally);
+    return section;
+  }
+
+  function answers(round) {
+    const grid = el("div", { class: "answers" });
+    for (const side of ["a", "b"]) {
+      const answer = round.answers[side];
+      grid.append(el("article", { class: "answer", "data-side": side },
+        el("h2", {}, side === "a" ? "Modèle A" : "Modèle B"),
+        el("div", { class: "answer-body", "data-answer": side, html: answer.html })));
+    }
+    return grid;
+  }
+
+  // Replay each answer at its model's measured speed: first token, then tokens per second.
+  function startReplay() {
+    const round = state.round;
+    if (!round || !round.answers || round.replay.skipped || !round.replay.started_at) return;
+    const tick = () => {
+      let running = false;
+      for (const side of ["a", "b"]) {
+        const answer = round.answers[side];
+        const node = document.querySelector(`[data-answer="${side}"]`);
+        if (!node || !answer.tokens_per_second) continue;
+        const elapsed = now() - round.replay.started_at - answer.ttft_ms;
+        const thinking = answer.reasoning ? (answer.reasoning_tokens / answer.tokens_per_second) * 1000 : 0;
+        const writing = ((answer.output_tokens - answer.reasoning_tokens) / answer.tokens_per_second) * 1000;
+        if (elapsed < 0) { node.textContent = "…"; running = true; }
+        else if (elapsed < thinking) { node.textContent = "réfléchit…"; running = true; }
+        else if (elapsed < thinking + writing) {
+          const shown = Math.floor(answer.text.length * (elapsed - thinking) / writing);
+          node.textContent = answer.text.slice(0, shown);
+          running = true;
+        } else if (node.dataset.done !== "1") {
+          node.innerHTML = answer.html; // sanitized by the server
+          node.dataset.done = "1";
+        }
+      }
+      if (!running) clearInterval(replayTimer);
+    };
+    tick();
+    replayTimer = setInterval(tick, 100);
+  }
+
+  function renderTally() {
+    const box = document.getElementById("tally");
+    if (!box || !state.round) return;
+    const tally = state.round.tally;
+    if (!tally) { box.replaceChildren(); return; }
+    const room = tally.room || tally.total;
+    if (room.a === undefined) {
+      // While the vote is open: how many have voted, never the split.
+      box.replaceChildren(el("p", { class: "vote-count" }, el("strong", {}, room.total),
+        room.total > 1 ? " votes" : " vote"));
+      return;
+    }
+    box.replaceChildren(bars("Cette salle", room),
+      state.rooms.length !== 1 || tally.total.total !== room.total ? bars("Tout l'atelier", tally.total) : "");
+  }
+
+  function bars(title, counts) {
+    const list = el("dl", { class: "bars" });
+    for (const [key, label] of CHOICES) {
+      const share = counts.total ? Math.round((100 * counts[key]) / counts.total) : 0;
+      list.append(el("dt", {}, label),
+        el("dd", {}, el("span", { class: `bar bar-${key}`, style: `width:${share}%` }),
+          el("span", { class: "bar-label" }, `${share} % (${counts[key]})`)));
+    }
+    const votes = counts.total > 1 ? "votes" : "vote";
+    return el("div", { class: "result" }, el("h2", {}, `${title} : ${counts.total} ${votes}`), list);
+  }
+
+  function reveal(data) {
+    const cards = el("div", { class: "reveal" });
+    for (const side of ["a", "b"]) {
+      const model = data[side];
+      const won = data.winner === side;
+      cards.append(el("article", { class: "reveal-card" + (won ? " winner" : ""), "data-side": side },
+        el("p", { class: "side" }, side === "a" ? "Modèle A" : "Modèle B",
+          won ? el("span", { class: "badge-winner" }, " ★ préféré par la salle") : ""),
+        el("h2", {}, model.model),
+        el("p", { class: "maker" }, model.maker),
+        el("p", {}, `${model.size} · ${model.distribution} · licence ${model.license}`),
+        el("p", { class: "impact-line" }, model.line),
+        model.energy ? el("p", {}, `Émissions : ${model.emissions} · Eau : ${model.water}`) : "",
+        el("ul", { class: "impact-equivalences" },
+          model.equivalences.map((e) => el("li", {}, `≈ ${e.text}`))),
+        model.method ? el("p", { class: "impact-note" },
+          `Estimation ${model.method}${model.tokens_estimated ? " (jetons estimés)" : ""}`) : ""));
+    }
+    if (data.winner === "tie") cards.append(el("p", { class: "lead" }, "Égalité dans la salle."));
+    return cards;
+  }
+
+  // The phone's vote: acknowledged only once stored; re-sent after a reconnect until it is.
+  function pendingKey() { return "duels-pending-vote"; }
+  function loadPending() {
+    try { return JSON.parse(localStorage.getItem(pendingKey())); } catch (e) { return null; }
+  }
+  function clearPending() { localStorage.removeItem(pendingKey()); }
+
+  function resendPendingVote() {
+    const pending = loadPending();
+    if (!pending) return;
+    const round = state.round;
+    if (!round || round.id !== pending.round || state.phase !== "vote_open") {
+      if (!round || round.id !== pending.round) clearPending();
+      return;
+    }
+    if (state.my_vote && state.my_vote.client_id === pending.client_id) { clearPending(); return; }
+    send(pending);
+  }
+
+  function castVote(round, choice) {
+    const form = document.getElementById("vote-form");
+    const reasons = { a: [], b: [] };
+    for (const box of form.querySelectorAll("input[type=checkbox]:checked")) {
+      reasons[box.dataset.side].push(box.value);
+    }
+    const message = {
+      type: "vote", round: round.id, choice,
+      reasons, comment_a: form.querySelector("[name=comment_a]").value,
+      comment_b: form.querySelector("[name=comment_b]").value,
+      client_id: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2)),
+    };
+    localStorage.setItem(pendingKey(), JSON.stringify(message));
+    setVoteStatus("Envoi…", "");
+    for (const button of form.querySelectorAll("[data-choice]")) {
+      button.setAttribute("aria-pressed", button.dataset.choice === choice ? "true" : "false");
+    }
+    send(message);
+  }
+
+  function voteForm(round) {
+    const mine = state.my_vote;
+    const choices = CHOICES.map(([value, label]) => el("button", {
+      class: "choice", type: "button", "data-choice": value,
+      "aria-pressed": mine && mine.choice === value ? "true" : "false",
+      onclick: () => castVote(round, value) }, label));
+    const reasonsFor = (side) => el("fieldset", { class: "reasons" },
+      el("legend", {}, `Modèle ${side.toUpperCase()} : pourquoi ? (facultatif)`),
+      REASONS.map(([value, label]) => el("label", {},
+        el("input", { type: "checkbox", value, "data-side": side,
+          checked: mine && (mine.reasons[side] || []).includes(value) ? "checked" : false }), ` ${label}`)),
+      el("label", { class: "comment" }, "Commentaire",
+        el("textarea", { name: `comment_${side}`, maxlength: "2000", rows: "2" },
+          mine ? mine[`comment_${side}`] : "")));
+    return el("form", { id: "vote-form", class: "vote", onsubmit: (e) => e.preventDefault() },
+      el("h2", {}, "Votre vote"),
+      el("div", { class: "choices" }, choices),
+      el("p", { id: "vote-status", class: "vote-status", role: "status" },
+        mine ? "Vote enregistré ✔ (vous pouvez le changer jusqu'à la clôture)" : ""),
+      el("details", { class: "why" }, el("summary", {}, "Donner mes raisons"),
+        reasonsFor("a"), reasonsFor("b"),
+        el("button", { type: "button", class: "button",
+          onclick: () => { const pressed = document.querySelector("[data-choice][aria-pressed=true]");
+            if (pressed) castVote(round, pressed.dataset.choice);
+            else setVoteStatus("Choisissez d'abord A, B ou égalité.", "error"); } },
+          "Envoyer mes raisons")));
+  }
+
+  function setVoteStatus(text, kind) {
+    const status = document.getElementById("vote-status");
+    if (status) { status.textContent = text; status.className = "vote-status " + kind; }
+  }
+
+  connect();
+})();
