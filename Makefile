@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: demo test install lint format lock migrations-check stop clean
+.PHONY: demo test install browser lint format lock migrations-check stop clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -25,7 +25,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python scripts/demo.py --port $(PORT)
 
-test: install
+# The browser tests need a Chromium: Debian's where installed, else Playwright's own download.
+browser: install
+	@command -v chromium >/dev/null 2>&1 || [ -n "$$CHROMIUM" ] || $(BIN)/playwright install chromium
+
+test: install browser
 	$(BIN)/python -m pytest
 
 lint: install

@@ -1,25 +1,11 @@
-"""The Django admin as the back office: members of an organisation may enter it.
+"""The Django admin as the back office, installed in place of django.contrib.admin
+(see INSTALLED_APPS) so that its default site is ours (workshop/admin_site.py).
 
-Installed in place of django.contrib.admin (see INSTALLED_APPS). What each
-member then sees is decided by their role (workshop/tenancy.py).
+This module is read while apps load: it must import no model.
 """
 
-from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class BackOfficeSite(admin.AdminSite):
-    site_header = _("Les duels de l'IA · back-office")
-    site_title = _("Les duels de l'IA")
-    index_title = _("Administration")
-
-    def has_permission(self, request) -> bool:
-        from workshop.tenancy import is_member
-
-        user = request.user
-        return user.is_active and (user.is_staff or is_member(user))
 
 
 class BackOfficeConfig(AdminConfig):
-    default_site = "workshop.backoffice.BackOfficeSite"
+    default_site = "workshop.admin_site.BackOfficeSite"

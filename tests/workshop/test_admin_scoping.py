@@ -219,3 +219,19 @@ def test_organisations_are_created_by_superusers_only(client, owner):
     login(client, owner)
     assert client.get(reverse("admin:workshop_organisation_add")).status_code == 403
     assert Organisation.objects.count() == 1
+
+
+def test_a_member_who_is_not_staff_logs_in_through_the_form(client, member):
+    assert not member.is_staff
+    response = client.post(
+        reverse("admin:login"), {"username": "member", "password": PASSWORD, "next": "/admin/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def test_someone_with_no_membership_and_no_staff_flag_is_turned_away(client, db):
+    from tests.conftest import make_user
+
+    make_user("walker")
+    response = client.post(reverse("admin:login"), {"username": "walker", "password": PASSWORD})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session

@@ -22,7 +22,9 @@ def test_an_unknown_code_gets_a_clear_message(client, live_workshop):
     assert "Aucune salle" in client.get("/j/nothing/").content.decode()
 
 
-def test_joining_sets_a_secret_cookie_and_coming_back_is_the_same_participant(client, live_workshop):
+def test_joining_sets_a_secret_cookie_and_coming_back_is_the_same_participant(
+    client, live_workshop
+):
     url = reverse("join", args=[live_workshop.room_a.join_code])
     first = client.get(url)
     assert first.status_code == 200

@@ -1,0 +1,76 @@
+"""A whole duel in real browsers: a facilitator, a presenter screen and three phones."""
+
+import re
+
+from playwright.sync_api import expect
+
+from workshop.models import Round, Vote
+
+PHONE = (390, 844)
+PROJECTOR = (1920, 1080)
+LAPTOP = (1280, 800)
+
+
+def test_a_duel_from_join_to_reveal(server, open_page, live_workshop):
+    room = live_workshop.room_a
+    base = server.url
+
+    facilitator = open_page(f"{base}/admin/login/", *LAPTOP)
+    facilitator.fill("#id_username", "anim")
+    facilitator.fill("#id_password", "pw-anim-123456")
+    facilitator.click("input[type=submit]")
+    facilitator.goto(f"{base}/ateliers/{live_workshop.pk}/animation/")
+    expect(facilitator.locator("[data-command=next_step]")).to_be_visible()
+
+    presenter = open_page(f"{base}/presentateur/{room.presenter_secret}/", *PROJECTOR)
+    expect(presenter.locator(".join-code")).to_have_text(room.join_code)
+
+    phones = []
+    for _ in range(3):
+        phone = open_page(f"{base}/", *PHONE)
+        phone.fill("#code", room.join_code.lower())
+        phone.click("button[type=submit]")
+        expect(phone.locator("#screen")).to_contain_text("Vous êtes dans la salle")
+        phones.append(phone)
+    expect(presenter.locator("[data-participants]")).to_have_text("3")
+
+    def command(name):
+        facilitator.click(f"[data-command={name}]")
+
+    command("next_step")
+    expect(presenter.locator("h1")).to_have_text("Bienvenue")
+    command("next_step")
+    expect(presenter.locator(".versus")).to_be_visible()
+    command("show_question")
+    expect(presenter.locator(".prompt")).to_contain_text("Pourquoi les data centers")
+    command("show_answers")
+    command("skip_replay")
+    expect(presenter.locator("[data-answer=a]")).to_contain_text("calculent")
+    expect(presenter.locator("[data-answer=b] script")).to_have_count(0)  # shown, never run
+    for phone in phones:
+        expect(phone.locator("[data-answer=b]")).to_contain_text("jour et nuit")
+    command("open_vote")
+
+    for phone, choice in zip(phones, ["a", "a", "b"], strict=True):
+        phone.click(f"[data-choice={choice}]")
+        expect(phone.locator("#vote-status")).to_contain_text("Vote enregistré")
+    expect(presenter.locator(".vote-count")).to_contain_text("3")
+    expect(presenter.locator(".bars")).to_have_count(0)  # the split waits for the close
+
+    command("close_vote")
+    expect(presenter.locator(".result h2").first).to_contain_text("3 votes")
+    expect(presenter.locator(".bars").first).to_contain_text("67 % (2)")
+
+    command("reveal")
+    winner = presenter.locator(".reveal-card.winner")
+    expect(winner).to_contain_text("Llama 3.3 70B")
+    expect(winner).to_contain_text("préféré par la salle")
+    expect(presenter.locator(".reveal")).to_contain_text("Gemma 3 4B")
+    expect(presenter.locator(".reveal-card .impact-line").first).to_have_text(
+        re.compile(r"milliards param\. × 60 jetons ≈ .+ Wh")
+    )
+    expect(presenter.locator(".reveal .impact-note").first).to_contain_text("EcoLogits")
+    expect(phones[0].locator(".reveal")).to_contain_text("Llama 3.3 70B")
+
+    assert sorted(Vote.objects.values_list("choice", flat=True)) == ["a", "a", "b"]
+    assert Round.objects.get().winner == "a"
