@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PORT ?= 8000
+HOST ?= 127.0.0.1
 
 .PHONY: demo test install browser lint format lock migrations-check stop clean
 
@@ -23,7 +24,7 @@ $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 install: $(STAMP)
 
 demo: install
-	$(BIN)/python scripts/demo.py --port $(PORT)
+	$(BIN)/python scripts/demo.py --port $(PORT) --host $(HOST)
 
 # The browser tests need a Chromium: Debian's where installed, else Playwright's own download.
 browser: install

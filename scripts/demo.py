@@ -43,9 +43,23 @@ def free_port(preferred: int) -> int:
             return probe.getsockname()[1]
 
 
+def _addresses() -> list[str]:
+    """This machine's own IPv4 addresses, other than loopback (asks nothing of the network)."""
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except OSError:
+        return []
+    return sorted({info[4][0] for info in infos if not info[4][0].startswith("127.")})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("HOST", "127.0.0.1"),
+        help="0.0.0.0 to let phones on the same network join",
+    )
     parser.add_argument("--model-port", type=int, default=int(os.environ.get("LLAMA_PORT", 8080)))
     options = parser.parse_args()
 
@@ -133,17 +147,33 @@ def main() -> None:
         )
 
         base = f"http://127.0.0.1:{options.port}/"
+        web_env = None
+        if options.host != "127.0.0.1":
+            # Phones on the same network: the server answers to this machine's addresses.
+            web_env = os.environ | {"ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", "*")}
+            lan = _addresses()
+            if lan:
+                base = f"http://{lan[0]}:{options.port}/"
         print()
         print("Les duels de l'IA tourne. Ouvrez :")
-        print(f"  accueil          {base}")
-        print(f"  back-office      {base}admin/   (identifiants ci-dessus)")
-        print(f"  préparation      {base}ateliers/{room.workshop.pk}/preparation/")
-        print(f"  impacts          {base}impact-des-modeles/")
-        print(f"  code de la salle {room.join_code}")
+        print(f"  accueil            {base}")
+        print(f"  back-office        {base}admin/   (identifiants ci-dessus)")
+        print(f"  animation          {base}ateliers/{room.workshop.pk}/animation/")
+        print(f"  écran de la salle  {base}presentateur/{room.presenter_secret}/")
+        print(f"  préparation        {base}ateliers/{room.workshop.pk}/preparation/")
+        print(f"  impacts            {base}impact-des-modeles/")
+        print(f"  code de la salle   {room.join_code}  (téléphones : {base}j/{room.join_code}/)")
+        if options.host == "127.0.0.1":
+            print("Pour des téléphones sur le même réseau : make demo HOST=0.0.0.0")
+        elif base.startswith("http://127.0.0.1"):
+            print("Sur les téléphones, remplacez 127.0.0.1 par l'adresse de cette machine.")
         print("Ctrl-C pour tout arrêter ; `make stop` arrête aussi le Redis embarqué.")
         print(f"Journaux : {logs}", flush=True)
 
-        web = start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{options.port}"])
+        web = start(
+            [sys.executable, "manage.py", "runserver", f"{options.host}:{options.port}"],
+            env=web_env,
+        )
         web.wait()
     except KeyboardInterrupt:
         print("\nArrêt...")
