@@ -206,7 +206,7 @@ def transition(workshop_id: int, name: str) -> Workshop:
         raise Refused(f"commande inconnue : {name[:40]}")
     with transaction.atomic():
         workshop = (
-            Workshop.objects.select_for_update()
+            Workshop.objects.select_for_update(of=("self",))
             .select_related("current_step", "script")
             .get(pk=workshop_id)
         )
