@@ -34,6 +34,11 @@ class OrganisationQuerySet(models.QuerySet):
 class Organisation(models.Model):
     name = models.CharField(_("nom"), max_length=200)
     slug = models.SlugField(_("identifiant"), unique=True)
+    export_free_text = models.BooleanField(
+        _("exporter les commentaires des participants"),
+        default=False,
+        help_text=_("Sinon, aucun texte écrit par un participant ne quitte la plateforme."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganisationQuerySet.as_manager()
@@ -431,6 +436,8 @@ class Participant(models.Model):
     )
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
     removed_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+    # A phone played by `simulate_workshop`: left out of exports and rankings by default.
+    simulated = models.BooleanField(_("simulé"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -480,3 +487,50 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} · {self.participant_id} · {self.choice}"
+
+
+class HandCount(models.Model):
+    """Raised hands counted in a room for one duel: kept as counts, never as invented votes.
+
+    They count in the results exactly like phone votes; a room may have both.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="hand_counts")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="hand_counts")
+    a = models.PositiveIntegerField(_("mains pour A"), default=0)
+    b = models.PositiveIntegerField(_("mains pour B"), default=0)
+    both_equal = models.PositiveIntegerField(_("mains pour égalité"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("compte de mains levées")
+        verbose_name_plural = _("comptes de mains levées")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "room"], name="one_hand_count_per_room"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.room}: {self.a}/{self.b}/{self.both_equal}"
+
+
+class Answer(models.Model):
+    """A participant's answer to a question step (a poll's choice or a short text), or
+    their choice in the finale."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="answers")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="answers")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="answers"
+    )
+    choice = models.PositiveIntegerField(_("choix"), null=True, blank=True)
+    text = models.TextField(_("réponse libre"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("réponse à une question")
+        verbose_name_plural = _("réponses aux questions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "step", "participant"], name="one_answer_per_question"
+            ),
+        ]
