@@ -110,8 +110,11 @@ class ParticipantConsumer(LiveConsumer):
         return self.participant is not None
 
     async def handle(self, message: dict) -> None:
+        if message["type"] == "answer":
+            await self.handle_answer(message)
+            return
         if message["type"] != "vote":
-            raise messages.Invalid("un téléphone ne peut que voter")
+            raise messages.Invalid("un téléphone ne peut que voter ou répondre")
         ballot = messages.ballot(message)
         try:
             await database_sync_to_async(live.cast_vote)(self.participant.pk, ballot)
@@ -128,6 +131,13 @@ class ParticipantConsumer(LiveConsumer):
             }
         )
         await schedule_flush("tally", ballot.round_id, live.publish_tallies)
+
+    async def handle_answer(self, message: dict) -> None:
+        step_id, choice, text = messages.answer(message)
+        await database_sync_to_async(live.answer)(self.participant.pk, step_id, choice, text)
+        await self.send_json({"type": "answer.ack", "step": step_id})
+        # The count of answers on every screen, a few times a second at most.
+        await schedule_flush("answers", self.workshop.pk, live.publish_state)
 
     async def connect(self):
         await super().connect()
@@ -158,6 +168,12 @@ class FacilitatorConsumer(LiveConsumer):
         return tenancy.may(user, tenancy.CHANGE, "workshop", workshop.organisation_id)
 
     async def handle(self, message: dict) -> None:
+        if message["type"] == "hands":
+            room, a, b, both_equal = messages.hands(message)
+            await database_sync_to_async(live.record_hands)(
+                self.workshop.pk, room, a, b, both_equal
+            )
+            return
         if message["type"] != "command":
             raise messages.Invalid("type de message inconnu")
         name = messages.command(message)

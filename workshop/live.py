@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from duels.models import Generation
-from workshop.models import Participant, Round, Step, Vote, Workshop
+from workshop.models import Answer, HandCount, Participant, Room, Round, Step, Vote, Workshop
 from workshop.preparation import prepare
 
 LOBBY = "lobby"
@@ -34,12 +34,24 @@ VOTE_OPEN = "vote_open"
 VOTE_CLOSED = "vote_closed"
 REVEAL = "reveal"
 QUESTION = "question"
+QUESTION_RESULTS = "question_results"
 FINALE = "finale"
+FINALE_VOTE = "finale_vote"
+FINALE_RESULT = "finale_result"
 ENDED = "ended"
 
 DUEL_PHASES = [DUEL_INTRO, DUEL_QUESTION, DUEL_ANSWERS, VOTE_OPEN, VOTE_CLOSED, REVEAL]
-# From these phases the facilitator may move on to the next step.
-BETWEEN_STEPS = {LOBBY, SLIDE, REVEAL, QUESTION, FINALE}
+ALL_PHASES = {
+    LOBBY,
+    SLIDE,
+    *DUEL_PHASES,
+    QUESTION,
+    QUESTION_RESULTS,
+    FINALE,
+    FINALE_VOTE,
+    FINALE_RESULT,
+    ENDED,
+}
 
 PHASE_OF_STEP = {
     Step.Kind.SLIDE: SLIDE,
@@ -92,25 +104,40 @@ def current_round(workshop: Workshop) -> Round | None:
 # Transitions ------------------------------------------------------------------------------
 
 
-def _next_step(workshop: Workshop) -> None:
-    steps = workshop.script.steps.order_by("order")
-    if workshop.current_step_id is not None:
-        steps = steps.filter(order__gt=workshop.current_step.order)
-    step = steps.first()
+def _enter(workshop: Workshop, step: Step | None) -> None:
+    """Go to a step (None: the end, which shows the recap)."""
     if step is None:
         workshop.current_step = None
         workshop.phase = ENDED
         workshop.status = Workshop.Status.FINISHED
         return
     workshop.current_step = step
-    workshop.phase = PHASE_OF_STEP[step.kind]
     workshop.status = Workshop.Status.LIVE
-    if (
-        step.kind == Step.Kind.DUEL
-        and not Round.objects.filter(workshop=workshop, step=step).exists()
-    ):
-        # Not prepared ahead: its answers are asked for now, and shown when they arrive.
-        prepare(workshop)
+    workshop.phase = PHASE_OF_STEP[step.kind]
+    if step.kind == Step.Kind.DUEL:
+        round_ = Round.objects.filter(workshop=workshop, step=step).first()
+        if round_ is None:
+            # Not prepared ahead: its answers are asked for now, and shown when they arrive.
+            prepare(workshop)
+        elif round_.revealed_at is not None:
+            workshop.phase = REVEAL  # a duel already played is shown as it ended
+
+
+def _next_step(workshop: Workshop) -> None:
+    steps = workshop.script.steps.order_by("order")
+    if workshop.current_step_id is not None:
+        steps = steps.filter(order__gt=workshop.current_step.order)
+    _enter(workshop, steps.first())
+
+
+def _previous_step(workshop: Workshop) -> None:
+    steps = workshop.script.steps.order_by("-order")
+    if workshop.current_step_id is not None:
+        steps = steps.filter(order__lt=workshop.current_step.order)
+    step = steps.first()
+    if step is None:
+        raise Refused("c'est déjà la première étape")
+    _enter(workshop, step)
 
 
 def _show_question(workshop: Workshop) -> None:
@@ -152,6 +179,20 @@ def _reveal(workshop: Workshop) -> None:
     workshop.phase = REVEAL
 
 
+def _show_results(workshop: Workshop) -> None:
+    workshop.phase = QUESTION_RESULTS
+
+
+def _open_finale_vote(workshop: Workshop) -> None:
+    if not candidates(workshop):
+        raise Refused("aucun duel n'a encore de gagnant : pas de finale possible")
+    workshop.phase = FINALE_VOTE
+
+
+def _close_finale_vote(workshop: Workshop) -> None:
+    workshop.phase = FINALE_RESULT
+
+
 def _round_or_refuse(workshop: Workshop) -> Round:
     round_ = current_round(workshop)
     if round_ is None:
@@ -169,7 +210,8 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
-    "next_step": Command("étape suivante", frozenset(BETWEEN_STEPS), _next_step),
+    "next_step": Command("étape suivante", frozenset(ALL_PHASES - {ENDED}), _next_step),
+    "previous_step": Command("étape précédente", frozenset(ALL_PHASES - {LOBBY}), _previous_step),
     "show_question": Command("montrer la question", frozenset({DUEL_INTRO}), _show_question),
     "show_answers": Command("montrer les réponses", frozenset({DUEL_QUESTION}), _show_answers),
     "skip_replay": Command(
@@ -178,6 +220,11 @@ COMMANDS: dict[str, Command] = {
     "open_vote": Command("ouvrir le vote", frozenset({DUEL_ANSWERS}), _open_vote),
     "close_vote": Command("clore le vote", frozenset({VOTE_OPEN}), _close_vote),
     "reveal": Command("révéler les modèles", frozenset({VOTE_CLOSED}), _reveal),
+    "show_results": Command("montrer les résultats", frozenset({QUESTION}), _show_results),
+    "open_finale_vote": Command("ouvrir le vote final", frozenset({FINALE}), _open_finale_vote),
+    "close_finale_vote": Command(
+        "clore le vote final", frozenset({FINALE_VOTE}), _close_finale_vote
+    ),
 }
 
 PHASE_LABELS = {
@@ -190,7 +237,10 @@ PHASE_LABELS = {
     VOTE_CLOSED: "vote clos",
     REVEAL: "révélation",
     QUESTION: "question à la salle",
+    QUESTION_RESULTS: "résultats de la question",
     FINALE: "finale",
+    FINALE_VOTE: "vote final",
+    FINALE_RESULT: "IA gagnante",
     ENDED: "terminé",
 }
 
@@ -298,34 +348,176 @@ class Tally:
         return {"a": self.a, "b": self.b, "both_equal": self.both_equal, "total": self.total}
 
 
-def tally(round_: Round, room_id: int | None = None) -> Tally:
-    votes = Vote.objects.filter(round=round_, participant__removed_at__isnull=True)
-    if room_id is not None:
-        votes = votes.filter(participant__room_id=room_id)
-    counts = votes.aggregate(
-        a=Count("pk", filter=Q(choice=Vote.Choice.A)),
-        b=Count("pk", filter=Q(choice=Vote.Choice.B)),
-        both_equal=Count("pk", filter=Q(choice=Vote.Choice.BOTH_EQUAL)),
-    )
-    return Tally(**counts)
+def tally(round_: Round) -> Tally:
+    """The round's result over the whole workshop: phone votes and raised hands together."""
+    total = tallies(round_)["total"]
+    return Tally(a=total["a"], b=total["b"], both_equal=total["both_equal"])
 
 
 def tallies(round_: Round) -> dict:
-    """The round's counts for each room and for the whole workshop."""
-    rows = (
+    """The round's counts for each room and for the whole workshop, hands included.
+
+    Each room also says how many of its counts are raised hands (`hands`).
+    """
+    rooms: dict[int, dict] = {
+        room_id: Tally().as_dict() | {"hands": 0}
+        for room_id in round_.workshop.rooms.values_list("pk", flat=True)
+    }
+    votes = (
         Vote.objects.filter(round=round_, participant__removed_at__isnull=True)
         .values("participant__room_id", "choice")
         .annotate(count=Count("pk"))
     )
-    rooms: dict[int, dict] = {
-        room_id: Tally().as_dict() for room_id in round_.workshop.rooms.values_list("pk", flat=True)
-    }
-    for row in rows:
-        room = rooms.setdefault(row["participant__room_id"], Tally().as_dict())
+    for row in votes:
+        room = rooms.setdefault(row["participant__room_id"], Tally().as_dict() | {"hands": 0})
         room[row["choice"]] += row["count"]
         room["total"] += row["count"]
-    total = {key: sum(room[key] for room in rooms.values()) for key in Tally().as_dict()}
+    for hands in HandCount.objects.filter(round=round_):
+        room = rooms.setdefault(hands.room_id, Tally().as_dict() | {"hands": 0})
+        for choice in ("a", "b", "both_equal"):
+            room[choice] += getattr(hands, choice)
+        counted = hands.a + hands.b + hands.both_equal
+        room["total"] += counted
+        room["hands"] += counted
+    keys = [*Tally().as_dict(), "hands"]
+    total = {key: sum(room[key] for room in rooms.values()) for key in keys}
     return {"round": round_.pk, "rooms": rooms, "total": total}
+
+
+def record_hands(workshop_id: int, room_id: int, a: int, b: int, both_equal: int) -> HandCount:
+    """The facilitator types a room's raised hands; they count like votes, as counts."""
+    with transaction.atomic():
+        workshop = Workshop.objects.select_for_update().get(pk=workshop_id)
+        if workshop.phase not in (VOTE_OPEN, VOTE_CLOSED):
+            raise Refused(
+                "les mains se comptent pendant le vote ou juste après, avant la révélation"
+            )
+        room = Room.objects.filter(pk=room_id, workshop=workshop).first()
+        if room is None:
+            raise Refused("cette salle n'est pas dans l'atelier")
+        round_ = _round_or_refuse(workshop)
+        with _round_lock(round_.pk, shared=True):
+            hands, _created = HandCount.objects.update_or_create(
+                round=round_, room=room, defaults={"a": a, "b": b, "both_equal": both_equal}
+            )
+        transaction.on_commit(lambda: broadcast(workshop_id))
+    return hands
+
+
+# Questions to the room and the finale -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A duel's winner, in the finale: its utility (share of its duel's votes) and frugality."""
+
+    round_id: int
+    model_name: str
+    maker: str
+    step_title: str
+    share: float
+    energy_wh: float | None
+    energy_per_thousand_wh: float | None
+    generation_id: int
+
+
+def candidates(workshop: Workshop) -> list[Candidate]:
+    """Every duel's winner, in the order of the script; both sides of a tie."""
+    from duels.impact import estimate_for
+
+    found = []
+    rounds = (
+        Round.objects.filter(workshop=workshop, revealed_at__isnull=False, step__isnull=False)
+        .select_related(
+            "step",
+            "generation_a__model__maker",
+            "generation_b__model__maker",
+            "generation_a__model__endpoint",
+            "generation_b__model__endpoint",
+        )
+        .order_by("step__order")
+    )
+    for round_ in rounds:
+        counts = tallies(round_)["total"]
+        sides = {"a": ["a"], "b": ["b"], "tie": ["a", "b"]}.get(round_.winner, [])
+        for side in sides:
+            generation = getattr(round_, f"generation_{side}")
+            per_thousand = estimate_for(generation.model, 1000)
+            energy = None
+            if generation.energy_wh_min is not None:
+                energy = (generation.energy_wh_min + generation.energy_wh_max) / 2
+            found.append(
+                Candidate(
+                    round_id=round_.pk,
+                    model_name=generation.model.name,
+                    maker=generation.model.maker.name,
+                    step_title=round_.step.title,
+                    share=counts[side] / counts["total"] if counts["total"] else 0.0,
+                    energy_wh=energy,
+                    energy_per_thousand_wh=per_thousand.energy_wh.mid if per_thousand else None,
+                    generation_id=generation.pk,
+                )
+            )
+    return found
+
+
+def answer(participant_id: int, step_id: int, choice: int | None, text: str) -> Answer:
+    """A participant answers the question on screen, or votes in the finale; changeable."""
+    with transaction.atomic():
+        participant = (
+            Participant.objects.select_related("room__workshop").filter(pk=participant_id).first()
+        )
+        if participant is None or participant.removed_at is not None:
+            raise Refused("vous ne faites plus partie de cette salle")
+        workshop = Workshop.objects.select_related("current_step").get(
+            pk=participant.room.workshop_id
+        )
+        step = workshop.current_step
+        if step is None or step.pk != step_id or workshop.phase not in (QUESTION, FINALE_VOTE):
+            raise Refused("aucune question n'attend de réponse")
+        if workshop.phase == FINALE_VOTE:
+            options = len(candidates(workshop))
+        elif step.question_kind == Step.QuestionKind.OPEN:
+            options = 0
+        else:
+            options = len(step.choice_list)
+        if options:
+            if choice is None or not 0 <= choice < options:
+                raise Refused("choix inconnu")
+            text = ""
+        else:
+            if not text.strip():
+                raise Refused("réponse vide")
+            choice = None
+        found, _created = Answer.objects.update_or_create(
+            workshop=workshop,
+            step=step,
+            participant=participant,
+            defaults={"choice": choice, "text": text.strip()},
+        )
+    return found
+
+
+def answer_counts(workshop: Workshop, step: Step, options: int) -> dict:
+    """How many chose each option, per room and in total; open answers listed apart."""
+    rows = (
+        Answer.objects.filter(
+            workshop=workshop,
+            step=step,
+            participant__removed_at__isnull=True,
+            choice__isnull=False,
+        )
+        .values("participant__room_id", "choice")
+        .annotate(count=Count("pk"))
+    )
+    rooms = {room: [0] * options for room in workshop.rooms.values_list("pk", flat=True)}
+    for row in rows:
+        if row["choice"] < options:
+            rooms.setdefault(row["participant__room_id"], [0] * options)[row["choice"]] += row[
+                "count"
+            ]
+    total = [sum(room[index] for room in rooms.values()) for index in range(options)]
+    return {"rooms": rooms, "total": total}
 
 
 # Tallies and presence: coalesced, a few broadcasts a second at most ------------------------
@@ -375,6 +567,11 @@ def presence(workshop_id: int) -> dict[str, int]:
     )
     rooms = Workshop.objects.get(pk=workshop_id).rooms.values_list("pk", flat=True)
     return {str(room): counts.get(room, 0) for room in rooms}
+
+
+def publish_state(workshop_id: int) -> None:
+    _release_flush("answers", workshop_id)
+    broadcast(workshop_id)
 
 
 def publish_presence(workshop_id: int) -> None:

@@ -72,3 +72,40 @@ def command(message: dict) -> str:
     if set(message) - {"type", "command"} or not isinstance(name, str) or len(name) > 40:
         raise Invalid("commande invalide")
     return name
+
+
+MAX_ANSWER = 280
+MAX_HANDS = 100_000
+
+
+def _whole(value, name: str, upper: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= upper:
+        raise Invalid(f"{name} : un nombre entier de 0 à {upper} est attendu")
+    return value
+
+
+def answer(message: dict) -> tuple[int, int | None, str]:
+    """A participant's answer to the question on screen: (step id, choice, text)."""
+    if set(message) - {"type", "step", "choice", "text"}:
+        raise Invalid("champ inconnu dans la réponse")
+    step = _whole(message.get("step"), "étape", 2**31)
+    choice = message.get("choice")
+    if choice is not None:
+        choice = _whole(choice, "choix", 1000)
+    text = message.get("text", "")
+    if not isinstance(text, str) or len(text) > MAX_ANSWER:
+        raise Invalid(f"réponse invalide ou trop longue ({MAX_ANSWER} caractères au plus)")
+    return step, choice, text
+
+
+def hands(message: dict) -> tuple[int, int, int, int]:
+    """A room's raised hands, typed by the facilitator: (room id, A, B, equal)."""
+    if set(message) - {"type", "room", "a", "b", "both_equal"}:
+        raise Invalid("champ inconnu dans le compte des mains")
+    room = _whole(message.get("room"), "salle", 2**31)
+    return (
+        room,
+        _whole(message.get("a"), "A", MAX_HANDS),
+        _whole(message.get("b"), "B", MAX_HANDS),
+        _whole(message.get("both_equal"), "égalité", MAX_HANDS),
+    )

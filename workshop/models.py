@@ -519,9 +519,7 @@ class Answer(models.Model):
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="answers")
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="answers")
-    participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="answers"
-    )
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="answers")
     choice = models.PositiveIntegerField(_("choix"), null=True, blank=True)
     text = models.TextField(_("réponse libre"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -534,3 +532,6 @@ class Answer(models.Model):
                 fields=["workshop", "step", "participant"], name="one_answer_per_question"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.step} · {self.participant_id}"

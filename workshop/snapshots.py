@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from duels.impact import answer_figures, size_text
 from duels.models import Generation
+from impacts import wording
+from impacts.estimate import Range
 from workshop import live
 from workshop.markup import render
-from workshop.models import Participant, Room, Round, Vote, Workshop
+from workshop.models import Answer, HandCount, Participant, Room, Round, Step, Vote, Workshop
 
 FACILITATOR, PRESENTER, PARTICIPANT = "facilitator", "presenter", "participant"
 
@@ -57,10 +59,17 @@ def snapshot(
     round_ = live.current_round(workshop)
     if round_ is not None:
         state["round"] = _round(workshop, round_, audience, room)
+    if step is not None and step.kind == Step.Kind.QUESTION:
+        state["question"] = _question(workshop, step, audience, room, participant)
+    if step is not None and step.kind == Step.Kind.FINALE:
+        state["finale"] = _finale(workshop, step, audience, room, participant)
+    if workshop.phase == live.ENDED:
+        state["recap"] = recap(workshop)
     if audience == PARTICIPANT and participant is not None and round_ is not None:
         state["my_vote"] = _my_vote(round_, participant)
     if audience == FACILITATOR:
         state["allowed"] = live.allowed_commands(workshop)
+        state["vote_mode"] = workshop.vote_mode
     return state
 
 
@@ -96,11 +105,17 @@ def _round(workshop: Workshop, round_: Round, audience: str, room: Room | None) 
     }
     if audience == FACILITATOR:
         data["ready"] = all(g.status == "done" for g in round_.generations)
+        data["hands"] = {
+            str(h.room_id): {"a": h.a, "b": h.b, "both_equal": h.both_equal}
+            for h in HandCount.objects.filter(round=round_)
+        }
     if phase in _AFTER_ANSWERS:
         data["answers"] = {side: _answer(g) for side, g in _sides(round_)}
     if phase in (live.VOTE_OPEN, *_SPLIT_SHOWN):
         counts = live.tallies(round_)
         here = counts["rooms"].get(room.pk) if room else None
+        if audience == FACILITATOR:
+            here = {"total": counts["total"]["total"]}
         if phase in _SPLIT_SHOWN:
             data["tally"] = {"room": here, "total": counts["total"]}
         else:
@@ -170,4 +185,127 @@ def _my_vote(round_: Round, participant: Participant) -> dict | None:
         "comment_a": vote.comment_a,
         "comment_b": vote.comment_b,
         "client_id": vote.client_id,
+    }
+
+
+def _question(workshop, step, audience, room, participant) -> dict:
+    options = step.choice_list if step.question_kind != Step.QuestionKind.OPEN else []
+    data = {
+        "step_id": step.pk,
+        "kind": "open" if not options else "poll",
+        "choices": options,
+        "results": None,
+        "answered": Answer.objects.filter(workshop=workshop, step=step).count(),
+    }
+    if workshop.phase == live.QUESTION_RESULTS or audience == FACILITATOR:
+        if options:
+            counts = live.answer_counts(workshop, step, len(options))
+            data["results"] = {
+                "room": counts["rooms"].get(room.pk) if room else None,
+                "total": counts["total"],
+            }
+        else:
+            texts = Answer.objects.filter(workshop=workshop, step=step).exclude(text="")
+            data["results"] = {
+                "texts": list(texts.order_by("-updated_at").values_list("text", flat=True)[:40])
+            }
+    if participant is not None:
+        mine = Answer.objects.filter(workshop=workshop, step=step, participant=participant).first()
+        data["my_answer"] = {"choice": mine.choice, "text": mine.text} if mine else None
+    return data
+
+
+def _finale(workshop, step, audience, room, participant) -> dict:
+    found = live.candidates(workshop)
+    data = {
+        "step_id": step.pk,
+        "candidates": [
+            {
+                "model": c.model_name,
+                "maker": c.maker,
+                "duel": c.step_title,
+                "share": round(100 * c.share),
+                "energy": _wh(c.energy_wh),
+                "energy_per_thousand": _wh(c.energy_per_thousand_wh),
+            }
+            for c in found
+        ],
+        "results": None,
+        "winners": [],
+        "answered": Answer.objects.filter(workshop=workshop, step=step).count(),
+    }
+    if workshop.phase == live.FINALE_RESULT:
+        counts = live.answer_counts(workshop, step, len(found))
+        data["results"] = {
+            "room": counts["rooms"].get(room.pk) if room else None,
+            "total": counts["total"],
+        }
+        best = max(counts["total"], default=0)
+        if best:
+            data["winners"] = [
+                found[index].model_name
+                for index, count in enumerate(counts["total"])
+                if count == best
+            ]
+    if participant is not None:
+        mine = Answer.objects.filter(workshop=workshop, step=step, participant=participant).first()
+        data["my_answer"] = {"choice": mine.choice} if mine else None
+    return data
+
+
+def _wh(value: float | None) -> str:
+    return "" if value is None else wording.span(Range(value, value), "Wh")
+
+
+ADVICE = [
+    "Préférer les petits modèles : ils consomment bien moins pour des réponses souvent utiles.",
+    "Pour les faits et l'actualité, un moteur de recherche consomme bien moins qu'une IA.",
+    "Trouver des petits modèles : comparia.beta.gouv.fr, et sur son ordinateur "
+    "des outils comme Ollama, LM Studio ou Jan.",
+]
+
+
+def recap(workshop: Workshop) -> dict:
+    """The duels, their winners, the finale and the energy of every answer shown."""
+    rounds = (
+        Round.objects.filter(workshop=workshop, step__isnull=False)
+        .select_related("step", "generation_a__model", "generation_b__model")
+        .order_by("step__order")
+    )
+    duels, shown = [], []
+    for round_ in rounds:
+        if round_.answers_at is not None:
+            shown.extend(round_.generations)
+        if round_.revealed_at is None:
+            continue
+        names = {"a": round_.generation_a.model.name, "b": round_.generation_b.model.name}
+        duels.append(
+            {
+                "title": round_.step.title,
+                "a": names["a"],
+                "b": names["b"],
+                "winner": names.get(round_.winner, "égalité"),
+            }
+        )
+    known = [g for g in shown if g.energy_wh_min is not None]
+    energy = Range(sum(g.energy_wh_min for g in known), sum(g.energy_wh_max for g in known))
+    finale = Step.objects.filter(script=workshop.script, kind=Step.Kind.FINALE).first()
+    winners = []
+    if finale is not None:
+        found = live.candidates(workshop)
+        counts = live.answer_counts(workshop, finale, len(found))["total"]
+        best = max(counts, default=0)
+        winners = [found[i].model_name for i, n in enumerate(counts) if best and n == best]
+    return {
+        "duels": duels,
+        "winners": winners,
+        "answers_shown": len(shown),
+        "energy": wording.span(energy, "Wh") if known else "",
+        "energy_note": (
+            f"{len(known)} réponses sur {len(shown)} ont une estimation "
+            f"({known[0].impact_method} {known[0].impact_method_version})"
+            if known
+            else ""
+        ),
+        "advice": ADVICE,
     }

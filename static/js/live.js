@@ -23,6 +23,10 @@
     open_vote: "Ouvrir le vote",
     close_vote: "Clore le vote",
     reveal: "Révéler les modèles",
+    previous_step: "← Étape précédente",
+    show_results: "Montrer les résultats",
+    open_finale_vote: "Ouvrir le vote final",
+    close_finale_vote: "Clore le vote final",
   };
   const CHOICES = [["a", "Modèle A"], ["b", "Modèle B"], ["both_equal", "Égalité"]];
   const REASONS = [
@@ -92,6 +96,8 @@
         }
         updateCounts();
       }
+    } else if (message.type === "answer.ack") {
+      setVoteStatus("Réponse enregistrée ✔", "ok");
     } else if (message.type === "vote.ack") {
       const pending = loadPending();
       if (pending && pending.client_id === message.client_id) clearPending();
@@ -144,11 +150,129 @@
     if (state.round && state.round.ready === false) {
       panel.append(el("p", { class: "error" }, "Les réponses de ce duel ne sont pas encore prêtes."));
     }
+    if (state.round && ["vote_open", "vote_closed"].includes(state.phase) && state.vote_mode !== "phones") {
+      panel.append(handsForm());
+    }
     if (state.step && state.step.notes_html) {
       panel.append(el("details", { class: "notes" }, el("summary", {}, "Notes de l'animateur"),
         el("div", { html: state.step.notes_html })));
     }
     return panel;
+  }
+
+  // Raised hands: the facilitator types each room's counts; they count like phone votes.
+  function handsForm() {
+    const rows = state.rooms.map((room) => {
+      const current = (state.round.hands || {})[room.id] || { a: 0, b: 0, both_equal: 0 };
+      const field = (key, label) => el("label", {}, label,
+        el("input", { type: "number", min: "0", max: "100000", value: current[key],
+          name: `hands-${room.id}-${key}`, inputmode: "numeric" }));
+      return el("fieldset", { class: "hands", "data-room": room.id },
+        el("legend", {}, `Mains levées · ${room.name}`),
+        field("a", "A "), field("b", "B "), field("both_equal", "Égalité "),
+        el("button", { type: "button", class: "button", onclick: () => {
+          const value = (key) => parseInt(document.querySelector(`[name=hands-${room.id}-${key}]`).value || "0", 10);
+          send({ type: "hands", room: room.id, a: value("a"), b: value("b"), both_equal: value("both_equal") });
+        } }, "Enregistrer"));
+    });
+    return el("div", { class: "hands-form" }, rows);
+  }
+
+  function question(data) {
+    const section = el("section", { class: "question" }, el("h1", {}, state.step.title),
+      el("div", { class: "slide-body", html: state.step.body_html }));
+    if (audience === "participant" && state.phase === "question") {
+      if (data.kind === "poll") {
+        const mine = data.my_answer;
+        section.append(el("div", { class: "choices choices-list" }, data.choices.map((label, index) =>
+          el("button", { class: "choice", type: "button", "data-option": index,
+            "aria-pressed": mine && mine.choice === index ? "true" : "false",
+            onclick: () => { send({ type: "answer", step: data.step_id, choice: index });
+              for (const b of document.querySelectorAll("[data-option]")) {
+                b.setAttribute("aria-pressed", b.dataset.option === String(index) ? "true" : "false");
+              } } }, label))));
+      } else {
+        const box = el("textarea", { id: "open-answer", maxlength: "280", rows: "3" },
+          data.my_answer ? data.my_answer.text : "");
+        section.append(el("label", { class: "comment" }, "Votre réponse", box),
+          el("button", { type: "button", class: "button",
+            onclick: () => send({ type: "answer", step: data.step_id, text: box.value }) }, "Envoyer"));
+      }
+      section.append(el("p", { id: "vote-status", class: "vote-status", role: "status" },
+        data.my_answer ? "Réponse enregistrée ✔" : ""));
+    }
+    if (data.results && data.results.total) {
+      section.append(pollResults("Cette salle", data.choices, data.results.room),
+        pollResults("Tout l'atelier", data.choices, data.results.total));
+    } else if (data.results && data.results.texts) {
+      section.append(el("ul", { class: "open-answers" }, data.results.texts.map((t) => el("li", {}, t))));
+    } else {
+      section.append(el("p", { class: "vote-count" }, el("strong", {}, data.answered),
+        data.answered > 1 ? " réponses" : " réponse"));
+    }
+    return section;
+  }
+
+  function pollResults(title, labels, counts) {
+    if (!counts) return "";
+    const total = counts.reduce((sum, n) => sum + n, 0);
+    const list = el("dl", { class: "bars" });
+    labels.forEach((label, index) => {
+      const share = total ? Math.round((100 * counts[index]) / total) : 0;
+      list.append(el("dt", {}, label), el("dd", {},
+        el("span", { class: "bar bar-a", style: `width:${share}%` }),
+        el("span", { class: "bar-label" }, `${share} % (${counts[index]})`)));
+    });
+    return el("div", { class: "result" }, el("h2", {}, `${title} : ${total}`), list);
+  }
+
+  function finale(data) {
+    const section = el("section", { class: "finale" }, el("h1", {}, state.step.title),
+      el("p", { class: "lead" }, "Critères : utilité et frugalité"));
+    const grid = el("div", { class: "reveal" });
+    data.candidates.forEach((c, index) => {
+      const won = data.winners.includes(c.model);
+      grid.append(el("article", { class: "reveal-card" + (won ? " winner" : ""), "data-candidate": index },
+        el("p", { class: "side" }, c.duel, won ? el("span", { class: "badge-winner" }, " ★ IA gagnante") : ""),
+        el("h2", {}, c.model), el("p", { class: "maker" }, c.maker),
+        el("p", {}, `Utilité : ${c.share} % des votes de son duel`),
+        el("p", {}, `Frugalité : ${c.energy || "?"} pour sa réponse · ${c.energy_per_thousand || "?"} pour 1 000 jetons`),
+        audience === "participant" && state.phase === "finale_vote"
+          ? el("button", { class: "choice", type: "button", "data-option": index,
+            "aria-pressed": data.my_answer && data.my_answer.choice === index ? "true" : "false",
+            onclick: () => { send({ type: "answer", step: data.step_id, choice: index });
+              for (const b of document.querySelectorAll("[data-option]")) {
+                b.setAttribute("aria-pressed", b.dataset.option === String(index) ? "true" : "false");
+              } } }, "Je choisis ce modèle")
+          : ""));
+    });
+    section.append(grid);
+    if (state.phase === "finale_vote") {
+      section.append(el("p", { id: "vote-status", class: "vote-status", role: "status" }),
+        el("p", { class: "vote-count" }, el("strong", {}, data.answered), " votes"));
+    }
+    if (data.results) {
+      section.append(pollResults("Tout l'atelier", data.candidates.map((c) => c.model), data.results.total));
+      if (data.winners.length > 1) section.append(el("p", { class: "lead" }, "Égalité entre " + data.winners.join(" et ")));
+    }
+    return section;
+  }
+
+  function recap(data) {
+    const section = el("section", { class: "recap" }, el("h1", {}, "Pour récapituler"));
+    if (data) {
+      section.append(el("ul", { class: "recap-duels" }, data.duels.map((d) =>
+        el("li", {}, el("strong", {}, d.title), ` : ${d.a} contre ${d.b} · préféré : ${d.winner}`))));
+      if (data.winners.length) section.append(el("p", { class: "lead" }, "IA gagnante : " + data.winners.join(", ")));
+      if (data.energy) {
+        section.append(el("p", {}, `Énergie de toutes les réponses montrées (${data.answers_shown}) : ${data.energy}`),
+          el("p", { class: "impact-note" }, `Estimation : ${data.energy_note}`));
+      }
+      section.append(el("h2", {}, "Ce que chacun peut faire"),
+        el("ul", {}, data.advice.map((a) => el("li", {}, a))));
+    }
+    section.append(el("p", { class: "lead" }, "Merci d'avoir participé !"));
+    return section;
   }
 
   function showError(reason) {
@@ -159,9 +283,10 @@
   function stage() {
     const phase = state.phase;
     if (phase === "lobby") return lobby();
-    if (phase === "ended") return el("section", { class: "notice" }, el("h1", {}, "Merci !"),
-      el("p", {}, "L'atelier est terminé."));
+    if (phase === "ended") return recap(state.recap);
     if (!state.step) return el("section", {});
+    if (state.question) return question(state.question);
+    if (state.finale) return finale(state.finale);
     if (state.step.kind !== "duel") {
       return el("section", { class: "slide" }, el("h1", {}, state.step.title),
         el("div", { class: "slide-body", html: state.step.body_html }));

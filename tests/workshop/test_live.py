@@ -59,7 +59,7 @@ def test_a_whole_duel_walks_through_its_phases(live_workshop):
         ([], "open_vote"),
         ([], "reveal"),
         (["next_step"], "show_answers"),
-        (["next_step", "next_step"], "next_step"),  # a duel must be played or skipped (later)
+        (["next_step", "next_step"], "close_vote"),
         (DUEL_WALK, "show_question"),
         ([*DUEL_WALK, "close_vote"], "open_vote"),
     ],
@@ -72,6 +72,22 @@ def test_a_command_out_of_its_phase_is_refused_and_changes_nothing(
     with pytest.raises(Refused, match="n'est pas possible pendant la phase"):
         transition(workshop.pk, refused)
     assert Workshop.objects.values().get(pk=workshop.pk) == before
+
+
+def test_the_facilitator_can_skip_a_step_and_go_back(live_workshop):
+    assert walk(live_workshop, ["next_step", "next_step"]).phase == "duel_intro"
+    workshop = transition(live_workshop.pk, "next_step")  # skip the duel
+    assert (workshop.phase, workshop.current_step.order) == ("slide", 3)
+    workshop = transition(live_workshop.pk, "previous_step")
+    assert (workshop.phase, workshop.current_step.order) == ("duel_intro", 2)
+    walk(workshop, ["previous_step"])
+    with pytest.raises(Refused, match="première étape"):
+        transition(live_workshop.pk, "previous_step")
+
+
+def test_going_back_to_a_played_duel_shows_how_it_ended(live_workshop):
+    walk(live_workshop, [*DUEL_WALK, "close_vote", "reveal", "next_step"])
+    assert transition(live_workshop.pk, "previous_step").phase == "reveal"
 
 
 def test_an_unknown_command_is_refused(live_workshop):
@@ -156,8 +172,14 @@ def test_tallies_per_room_and_in_total_and_the_winner(live_workshop):
     ]:
         cast_vote(phone(getattr(live_workshop, room)).participant.pk, ballot(round_.pk, choice))
     counts = live.tallies(round_)
-    assert counts["rooms"][live_workshop.room_a.pk] == {"a": 2, "b": 0, "both_equal": 0, "total": 2}
-    assert counts["total"] == {"a": 2, "b": 1, "both_equal": 1, "total": 4}
+    assert counts["rooms"][live_workshop.room_a.pk] == {
+        "a": 2,
+        "b": 0,
+        "both_equal": 0,
+        "total": 2,
+        "hands": 0,
+    }
+    assert counts["total"] == {"a": 2, "b": 1, "both_equal": 1, "total": 4, "hands": 0}
     walk(live_workshop, ["close_vote", "reveal"])
     assert Round.objects.get().winner == "a"
 
