@@ -6,6 +6,7 @@ import asyncio
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from duels import streaming
 from workshop import live, messages, participants, tenancy
 from workshop.models import Room, Workshop
 from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, snapshot
@@ -51,6 +52,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        await self.follow_streams({})
 
     def authenticate(self) -> bool:
         raise NotImplementedError
@@ -74,7 +76,32 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         state = await database_sync_to_async(snapshot)(
             self.workshop, self.audience, self.room, self.participant
         )
+        await self.follow_streams((state.get("round") or {}).get("streams") or {})
         await self.send_json(state)
+
+    async def follow_streams(self, streams: dict) -> None:
+        """Listen to the answers being generated for the screen (a live question)."""
+        wanted = {generation_id: side for side, generation_id in streams.items()}
+        current = getattr(self, "streams", {})
+        for generation_id in current.keys() - wanted.keys():
+            await self.channel_layer.group_discard(
+                streaming.group_name(generation_id), self.channel_name
+            )
+        for generation_id in wanted.keys() - current.keys():
+            await self.channel_layer.group_add(
+                streaming.group_name(generation_id), self.channel_name
+            )
+        self.streams = wanted
+
+    async def generation_progress(self, event):
+        side = getattr(self, "streams", {}).get(event["generation"])
+        if side is None:
+            return
+        if event.get("done"):
+            await self.send_state()  # the whole answer, rendered, and the vote may open
+            return
+        # Text only: the screen shows it as text until the rendered answer arrives.
+        await self.send_json({"type": "stream", "side": side, "text": event["text"]})
 
     # Group messages -----------------------------------------------------------------------
 
@@ -168,6 +195,12 @@ class FacilitatorConsumer(LiveConsumer):
         return tenancy.may(user, tenancy.CHANGE, "workshop", workshop.organisation_id)
 
     async def handle(self, message: dict) -> None:
+        if message["type"] == "live_question":
+            text, mode, models = messages.live_question(message)
+            await database_sync_to_async(live.ask_live_question)(
+                self.workshop.pk, text, mode, models
+            )
+            return
         if message["type"] == "hands":
             room, a, b, both_equal = messages.hands(message)
             await database_sync_to_async(live.record_hands)(

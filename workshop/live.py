@@ -12,6 +12,8 @@ and reconnect. A vote is stored in a transaction that holds the round against a
 concurrent close, and acknowledged only after it commits.
 """
 
+import random
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -85,20 +87,21 @@ def broadcast(workshop_id: int) -> None:
 
 
 def current_round(workshop: Workshop) -> Round | None:
-    if workshop.current_step_id is None or workshop.phase not in DUEL_PHASES:
+    if workshop.phase not in DUEL_PHASES:
         return None
-    return (
-        Round.objects.select_related(
-            "step",
-            "generation_a__model__maker",
-            "generation_b__model__maker",
-            "generation_a__model__endpoint",
-            "generation_b__model__endpoint",
-            "generation_a__prompt",
-        )
-        .filter(workshop=workshop, step_id=workshop.current_step_id)
-        .first()
+    rounds = Round.objects.select_related(
+        "step",
+        "generation_a__model__maker",
+        "generation_b__model__maker",
+        "generation_a__model__endpoint",
+        "generation_b__model__endpoint",
+        "generation_a__prompt",
     )
+    if workshop.live_round_id is not None:
+        return rounds.filter(pk=workshop.live_round_id).first()
+    if workshop.current_step_id is None:
+        return None
+    return rounds.filter(workshop=workshop, step_id=workshop.current_step_id).first()
 
 
 # Transitions ------------------------------------------------------------------------------
@@ -106,6 +109,7 @@ def current_round(workshop: Workshop) -> Round | None:
 
 def _enter(workshop: Workshop, step: Step | None) -> None:
     """Go to a step (None: the end, which shows the recap)."""
+    workshop.live_round = None  # a live question's duel ends with it
     if step is None:
         workshop.current_step = None
         workshop.phase = ENDED
@@ -159,7 +163,10 @@ def _skip_replay(workshop: Workshop) -> None:
 
 
 def _open_vote(workshop: Workshop) -> None:
-    Round.objects.filter(pk=_round_or_refuse(workshop).pk).update(vote_opened_at=timezone.now())
+    round_ = _round_or_refuse(workshop)
+    if any(g.status != Generation.Status.DONE for g in round_.generations):
+        raise Refused("les réponses ne sont pas encore complètes")
+    Round.objects.filter(pk=round_.pk).update(vote_opened_at=timezone.now())
     workshop.phase = VOTE_OPEN
 
 
@@ -268,9 +275,76 @@ def transition(workshop_id: int, name: str) -> Workshop:
         command.apply(workshop)
         if command.changes_phase:
             workshop.phase_changed_at = timezone.now()
-        workshop.save(update_fields=["phase", "phase_changed_at", "current_step", "status"])
+        workshop.save(
+            update_fields=["phase", "phase_changed_at", "current_step", "status", "live_round"]
+        )
         transaction.on_commit(lambda: broadcast(workshop_id))
     return workshop
+
+
+# A question asked live ------------------------------------------------------------------------
+
+LIVE_QUESTION_PHASES = frozenset(
+    ALL_PHASES - {DUEL_QUESTION, DUEL_ANSWERS, VOTE_OPEN, VOTE_CLOSED, ENDED}
+)
+MAX_LIVE_QUESTION = 1000
+
+
+def ask_live_question(
+    workshop_id: int, text: str, mode: str, model_slugs: list[str] | None = None
+) -> Round:
+    """Both answers are generated now, in the background, and stream onto the screens;
+    the duel then runs like any other, in place of the current step's."""
+    from duels import generation as fetching
+    from duels import pairs
+    from duels.models import AIModel, Prompt
+
+    text = text.strip()
+    if not text or len(text) > MAX_LIVE_QUESTION:
+        raise Refused(f"la question doit faire de 1 à {MAX_LIVE_QUESTION} caractères")
+    chosen = [AIModel.objects.enabled().filter(slug=slug).first() for slug in model_slugs or []]
+    if any(model is None for model in chosen):
+        raise Refused("modèle inconnu ou désactivé")
+    with transaction.atomic():
+        workshop = (
+            Workshop.objects.select_for_update(of=("self",))
+            .select_related("current_step")
+            .get(pk=workshop_id)
+        )
+        if workshop.phase not in LIVE_QUESTION_PHASES:
+            raise Refused("finissez d'abord le duel en cours")
+        try:
+            first, second = pairs.draw(mode, chosen)
+        except pairs.NoPair as error:
+            raise Refused(str(error)) from None
+        prompt = Prompt.objects.create(
+            slug=f"direct-{uuid.uuid4().hex[:12]}",
+            title=text[:60],
+            text=text,
+            language=workshop.language,
+            source=f"question posée en direct ({workshop.title})",
+        )
+        generations = [
+            fetching.obtain(model, prompt, "", fetching.default_sampling(model), fresh=True)[0]
+            for model in (first, second)
+        ]
+        random.shuffle(generations)  # which one is "Modèle A"
+        now = timezone.now()
+        round_ = Round.objects.create(
+            workshop=workshop,
+            step=None,
+            generation_a=generations[0],
+            generation_b=generations[1],
+            question_at=now,
+            answers_at=now,
+            replay_skipped=True,  # it streams as it comes: nothing to replay
+        )
+        workshop.live_round = round_
+        workshop.phase = DUEL_ANSWERS
+        workshop.phase_changed_at = now
+        workshop.save(update_fields=["live_round", "phase", "phase_changed_at"])
+        transaction.on_commit(lambda: broadcast(workshop_id))
+    return round_
 
 
 # Votes --------------------------------------------------------------------------------------

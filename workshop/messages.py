@@ -109,3 +109,21 @@ def hands(message: dict) -> tuple[int, int, int, int]:
         _whole(message.get("b"), "B", MAX_HANDS),
         _whole(message.get("both_equal"), "égalité", MAX_HANDS),
     )
+
+
+def live_question(message: dict) -> tuple[str, str, list[str]]:
+    """The facilitator's live question: (text, pair mode, chosen model ids)."""
+    from duels.pairs import MODES
+
+    if set(message) - {"type", "text", "mode", "models"}:
+        raise Invalid("champ inconnu dans la question")
+    text, mode, models = message.get("text"), message.get("mode"), message.get("models", [])
+    if not isinstance(text, str) or mode not in MODES:
+        raise Invalid("question ou mode invalide")
+    if (
+        not isinstance(models, list)
+        or len(models) > 2
+        or any(not isinstance(slug, str) or len(slug) > 100 for slug in models)
+    ):
+        raise Invalid("modèles invalides")
+    return text, mode, [slug for slug in models if slug]

@@ -275,9 +275,18 @@ class Workshop(models.Model):
         related_name="+",
         verbose_name=_("étape en cours"),
     )
-    # The live state machine (workshop/live.py) owns these two fields and their values.
+    # The live state machine (workshop/live.py) owns these fields and their values.
     phase = models.CharField(_("phase"), max_length=20, default="lobby", editable=False)
     phase_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A question asked live: its duel is played in place of the current step's.
+    live_round = models.ForeignKey(
+        "Round",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -9,8 +9,9 @@ the split of the vote after it closes, the models' names at the reveal.
 from django.db.models import Count
 from django.utils import timezone
 
+from duels import pairs
 from duels.impact import answer_figures, size_text
-from duels.models import Generation
+from duels.models import AIModel, Generation
 from impacts import wording
 from impacts.estimate import Range
 from workshop import live
@@ -70,6 +71,11 @@ def snapshot(
     if audience == FACILITATOR:
         state["allowed"] = live.allowed_commands(workshop)
         state["vote_mode"] = workshop.vote_mode
+        state["can_ask_live"] = workshop.phase in live.LIVE_QUESTION_PHASES
+        state["models"] = [
+            {"slug": m.slug, "name": f"{m.maker.name} · {m.name}"}
+            for m in pairs.available(AIModel.objects.enabled().select_related("maker"))
+        ]
     return state
 
 
@@ -97,11 +103,17 @@ def _round(workshop: Workshop, round_: Round, audience: str, room: Room | None) 
     data = {
         "id": round_.pk,
         "prompt": round_.generation_a.prompt.text if phase != live.DUEL_INTRO else "",
+        "title": round_.step.title if round_.step_id else "Question en direct",
         "offline_demo": round_.offline_demo,
         "answers": None,
         "replay": {"started_at": _ms(round_.answers_at), "skipped": round_.replay_skipped},
         "tally": None,
         "reveal": None,
+    }
+    data["live"] = round_.step_id is None
+    # Answers still being generated stream to the screens (live questions).
+    data["streams"] = {
+        side: g.pk for side, g in _sides(round_) if g.status != Generation.Status.DONE
     }
     if audience == FACILITATOR:
         data["ready"] = all(g.status == "done" for g in round_.generations)
@@ -143,6 +155,8 @@ def _answer(generation) -> dict:
     return {
         "html": render(generation.text),
         "text": generation.text,
+        "generating": generation.status in (Generation.Status.PENDING, Generation.Status.RUNNING),
+        "failed": generation.error if generation.status == Generation.Status.FAILED else "",
         "reasoning": bool(generation.reasoning_text),
         "reasoning_tokens": generation.reasoning_tokens or 0,
         "output_tokens": tokens,

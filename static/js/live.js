@@ -96,6 +96,9 @@
         }
         updateCounts();
       }
+    } else if (message.type === "stream") {
+      const node = document.querySelector(`[data-answer="${message.side}"]`);
+      if (node) node.textContent = message.text; // text only until the rendered answer comes
     } else if (message.type === "answer.ack") {
       setVoteStatus("Réponse enregistrée ✔", "ok");
     } else if (message.type === "vote.ack") {
@@ -153,6 +156,7 @@
     if (state.round && ["vote_open", "vote_closed"].includes(state.phase) && state.vote_mode !== "phones") {
       panel.append(handsForm());
     }
+    if (state.can_ask_live) panel.append(liveQuestionForm());
     if (state.step && state.step.notes_html) {
       panel.append(el("details", { class: "notes" }, el("summary", {}, "Notes de l'animateur"),
         el("div", { html: state.step.notes_html })));
@@ -176,6 +180,26 @@
         } }, "Enregistrer"));
     });
     return el("div", { class: "hands-form" }, rows);
+  }
+
+  // A question typed live: both answers are generated now and stream onto the screens.
+  function liveQuestionForm() {
+    const options = (state.models || []).map((m) => el("option", { value: m.slug }, m.name));
+    const text = el("textarea", { id: "live-text", maxlength: "1000", rows: "2" });
+    const mode = el("select", { id: "live-mode" },
+      el("option", { value: "random" }, "Au hasard"),
+      el("option", { value: "david_goliath" }, "David contre Goliath"),
+      el("option", { value: "frugal" }, "Frugal (deux petits modèles)"),
+      el("option", { value: "manual" }, "Choisis ci-dessous"));
+    const pick = (id) => el("select", { id }, el("option", { value: "" }, "(au hasard)"), options.map((o) => o.cloneNode(true)));
+    return el("details", { class: "live-question" }, el("summary", {}, "Poser une question en direct"),
+      el("label", { class: "comment" }, "Question", text),
+      el("label", {}, "Modèles ", mode), el("label", {}, " A ou B ", pick("live-model-1")),
+      el("label", {}, " l'autre ", pick("live-model-2")),
+      el("button", { type: "button", class: "button", "data-command": "live_question", onclick: () => send({
+        type: "live_question", text: text.value, mode: mode.value,
+        models: [document.getElementById("live-model-1").value, document.getElementById("live-model-2").value].filter(Boolean),
+      }) }, "Poser la question"));
   }
 
   function question(data) {
@@ -284,6 +308,7 @@
     const phase = state.phase;
     if (phase === "lobby") return lobby();
     if (phase === "ended") return recap(state.recap);
+    if (state.round && state.round.live) return duel();
     if (!state.step) return el("section", {});
     if (state.question) return question(state.question);
     if (state.finale) return finale(state.finale);
@@ -305,7 +330,7 @@
 
   function duel() {
     const round = state.round;
-    const section = el("section", { class: "duel" }, el("h1", {}, state.step.title));
+    const section = el("section", { class: "duel" }, el("h1", {}, round ? round.title : state.step.title));
     if (!round) return section;
     if (state.phase === "duel_intro") {
       section.append(el("p", { class: "versus" }, "Modèle A ", el("span", {}, "contre"), " Modèle B"));
@@ -327,9 +352,12 @@
     const grid = el("div", { class: "answers" });
     for (const side of ["a", "b"]) {
       const answer = round.answers[side];
+      const body = answer.generating
+        ? el("div", { class: "answer-body generating", "data-answer": side }, answer.text || "…")
+        : el("div", { class: "answer-body", "data-answer": side, html: answer.html });
       grid.append(el("article", { class: "answer", "data-side": side },
-        el("h2", {}, side === "a" ? "Modèle A" : "Modèle B"),
-        el("div", { class: "answer-body", "data-answer": side, html: answer.html })));
+        el("h2", {}, side === "a" ? "Modèle A" : "Modèle B"), body,
+        answer.failed ? el("p", { class: "error" }, answer.failed) : ""));
     }
     return grid;
   }
