@@ -237,7 +237,7 @@ class WorkshopAdmin(OrganisationScoped, admin.ModelAdmin):
         ("starts_at", "ends_at"),
         "facilitators",
         ("audience", "language"),
-        "vote_mode",
+        ("vote_mode", "accepts_proposals"),
         "status",
         "preparation_link",
     ]

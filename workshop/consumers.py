@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from duels import streaming
-from workshop import live, messages, participants, tenancy
+from workshop import live, messages, participants, proposals, tenancy
 from workshop.models import Room, Workshop
 from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, snapshot
 
@@ -140,6 +140,11 @@ class ParticipantConsumer(LiveConsumer):
         if message["type"] == "answer":
             await self.handle_answer(message)
             return
+        if message["type"] == "propose":
+            text = messages.proposal_text(message)
+            await database_sync_to_async(proposals.propose)(self.participant.pk, text)
+            await self.send_json({"type": "proposal.ack"})
+            return
         if message["type"] != "vote":
             raise messages.Invalid("un téléphone ne peut que voter ou répondre")
         ballot = messages.ballot(message)
@@ -195,6 +200,12 @@ class FacilitatorConsumer(LiveConsumer):
         return tenancy.may(user, tenancy.CHANGE, "workshop", workshop.organisation_id)
 
     async def handle(self, message: dict) -> None:
+        if message["type"] == "proposal":
+            proposal, decision, mode, models = messages.proposal_decision(message)
+            await database_sync_to_async(proposals.decide)(
+                self.workshop.pk, proposal, decision, mode, models
+            )
+            return
         if message["type"] == "live_question":
             text, mode, models = messages.live_question(message)
             await database_sync_to_async(live.ask_live_question)(

@@ -127,3 +127,31 @@ def live_question(message: dict) -> tuple[str, str, list[str]]:
     ):
         raise Invalid("modèles invalides")
     return text, mode, [slug for slug in models if slug]
+
+
+def proposal_text(message: dict) -> str:
+    if set(message) - {"type", "text"} or not isinstance(message.get("text"), str):
+        raise Invalid("proposition invalide")
+    if len(message["text"]) > 500:
+        raise Invalid("question trop longue (500 caractères au plus)")
+    return message["text"]
+
+
+def proposal_decision(message: dict) -> tuple[int, str, str, list[str]]:
+    from duels.pairs import MODES
+
+    if set(message) - {"type", "proposal", "decision", "mode", "models"}:
+        raise Invalid("champ inconnu")
+    proposal = _whole(message.get("proposal"), "question", 2**31)
+    decision = message.get("decision")
+    mode = message.get("mode", "random")
+    models = message.get("models", [])
+    if decision not in ("approve", "reject", "ask") or mode not in MODES:
+        raise Invalid("décision ou mode invalide")
+    if (
+        not isinstance(models, list)
+        or len(models) > 2
+        or any(not isinstance(slug, str) or len(slug) > 100 for slug in models)
+    ):
+        raise Invalid("modèles invalides")
+    return proposal, decision, mode, [slug for slug in models if slug]

@@ -278,6 +278,11 @@ class Workshop(models.Model):
     # The live state machine (workshop/live.py) owns these fields and their values.
     phase = models.CharField(_("phase"), max_length=20, default="lobby", editable=False)
     phase_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    accepts_proposals = models.BooleanField(
+        _("les participants peuvent proposer des questions"),
+        default=False,
+        help_text=_("L'animateur choisit parmi elles celles qui seront posées en direct."),
+    )
     # A question asked live: its duel is played in place of the current step's.
     live_round = models.ForeignKey(
         "Round",
@@ -544,3 +549,29 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} · {self.participant_id}"
+
+
+class Proposal(models.Model):
+    """A question a participant proposes from their phone, for the facilitator to ask live."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        APPROVED = "approved", _("Retenue")
+        REJECTED = "rejected", _("Écartée")
+        ASKED = "asked", _("Posée")
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="proposals")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="proposals")
+    text = models.CharField(_("question proposée"), max_length=500)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("question proposée")
+        verbose_name_plural = _("questions proposées")
+
+    def __str__(self) -> str:
+        return self.text[:60]

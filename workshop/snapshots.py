@@ -14,7 +14,7 @@ from duels.impact import answer_figures, size_text
 from duels.models import AIModel, Generation
 from impacts import wording
 from impacts.estimate import Range
-from workshop import live
+from workshop import live, proposals
 from workshop.markup import render
 from workshop.models import Answer, HandCount, Participant, Room, Round, Step, Vote, Workshop
 
@@ -66,12 +66,15 @@ def snapshot(
         state["finale"] = _finale(workshop, step, audience, room, participant)
     if workshop.phase == live.ENDED:
         state["recap"] = recap(workshop)
+    if audience == PARTICIPANT:
+        state["accepts_proposals"] = workshop.accepts_proposals and workshop.phase != live.ENDED
     if audience == PARTICIPANT and participant is not None and round_ is not None:
         state["my_vote"] = _my_vote(round_, participant)
     if audience == FACILITATOR:
         state["allowed"] = live.allowed_commands(workshop)
         state["vote_mode"] = workshop.vote_mode
         state["can_ask_live"] = workshop.phase in live.LIVE_QUESTION_PHASES
+        state["proposals"] = proposals.for_facilitator(workshop)
         state["models"] = [
             {"slug": m.slug, "name": f"{m.maker.name} · {m.name}"}
             for m in pairs.available(AIModel.objects.enabled().select_related("maker"))

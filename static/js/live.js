@@ -99,6 +99,11 @@
     } else if (message.type === "stream") {
       const node = document.querySelector(`[data-answer="${message.side}"]`);
       if (node) node.textContent = message.text; // text only until the rendered answer comes
+    } else if (message.type === "proposal.ack") {
+      const box = document.getElementById("proposal-status");
+      if (box) box.textContent = "Question envoyée à l'animateur ✔";
+      const field = document.getElementById("proposal-text");
+      if (field) field.value = "";
     } else if (message.type === "answer.ack") {
       setVoteStatus("Réponse enregistrée ✔", "ok");
     } else if (message.type === "vote.ack") {
@@ -122,6 +127,7 @@
     }
     if (audience === "facilitator") parts.push(controls());
     parts.push(stage());
+    if (audience === "participant" && state.accepts_proposals) parts.push(proposalForm());
     screen.replaceChildren(...parts);
     updateCounts();
     startReplay();
@@ -157,6 +163,7 @@
       panel.append(handsForm());
     }
     if (state.can_ask_live) panel.append(liveQuestionForm());
+    if (state.proposals && state.proposals.length) panel.append(proposalList());
     if (state.step && state.step.notes_html) {
       panel.append(el("details", { class: "notes" }, el("summary", {}, "Notes de l'animateur"),
         el("div", { html: state.step.notes_html })));
@@ -200,6 +207,27 @@
         type: "live_question", text: text.value, mode: mode.value,
         models: [document.getElementById("live-model-1").value, document.getElementById("live-model-2").value].filter(Boolean),
       }) }, "Poser la question"));
+  }
+
+  function proposalForm() {
+    const field = el("textarea", { id: "proposal-text", maxlength: "500", rows: "2" });
+    return el("details", { class: "proposal" }, el("summary", {}, "Proposer une question aux IA"),
+      el("label", { class: "comment" }, "Votre question", field),
+      el("button", { type: "button", class: "button",
+        onclick: () => send({ type: "propose", text: field.value }) }, "Proposer"),
+      el("p", { id: "proposal-status", role: "status" }));
+  }
+
+  function proposalList() {
+    const decide = (id, decision) => send({ type: "proposal", proposal: id, decision,
+      mode: (document.getElementById("live-mode") || {}).value || "random" });
+    return el("details", { class: "proposals", open: "open" },
+      el("summary", {}, `Questions proposées (${state.proposals.length})`),
+      el("ul", {}, state.proposals.map((p) => el("li", { "data-proposal": p.id },
+        el("span", {}, p.text), p.status === "approved" ? el("em", {}, " (retenue)") : "",
+        " ", el("button", { type: "button", onclick: () => decide(p.id, "ask") }, "Poser"),
+        p.status === "pending" ? el("button", { type: "button", onclick: () => decide(p.id, "approve") }, "Retenir") : "",
+        el("button", { type: "button", onclick: () => decide(p.id, "reject") }, "Écarter")))));
   }
 
   function question(data) {
