@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -67,10 +67,13 @@ def _csv_cell(value):
     return value
 
 
-def write_csv(batches: Iterable[pa.RecordBatch], schema: pa.Schema, sink: BinaryIO) -> int:
+def write_csv(
+    batches: Iterable[pa.RecordBatch], schema: pa.Schema, sink: BinaryIO, header: bool = True
+) -> int:
     text = io.TextIOWrapper(sink, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text)
-    writer.writerow(schema.names)
+    if header:
+        writer.writerow(schema.names)
     written = 0
     for batch in batches:
         for row in batch.to_pylist():
@@ -105,6 +108,24 @@ def write_table(
     return WRITERS[fmt](
         reporting(dataset.batches(name, selection, chunk_size)), SCHEMAS[name], sink
     )
+
+
+def stream_text(name: str, selection: Selection, fmt: str) -> Iterator[bytes]:
+    """A JSONL or CSV table as chunks of bytes, one per batch: for a streamed download."""
+    schema = SCHEMAS[name]
+    first = True
+    for batch in dataset.batches(name, selection):
+        buffer = io.BytesIO()
+        if fmt == "csv":
+            write_csv([batch], schema, buffer, header=first)
+        else:
+            write_jsonl([batch], schema, buffer)
+        first = False
+        yield buffer.getvalue()
+    if first and fmt == "csv":
+        buffer = io.BytesIO()
+        write_csv([], schema, buffer)
+        yield buffer.getvalue()
 
 
 @dataclass
