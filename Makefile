@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum |
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: demo test install browser lint format lock migrations-check stop clean
+.PHONY: demo test install browser lint format lock messages migrations-check stop clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -43,6 +43,12 @@ format: install
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Refresh the English catalogue after changing French text (needs GNU gettext); the
+# compiled .mo is committed, so a fresh machine needs no extra tool.
+messages: install
+	$(BIN)/python manage.py makemessages -l en --no-wrap --no-location --ignore=".venv/*" --ignore="var/*" --ignore="tests/*" --ignore="bench/*"
+	$(BIN)/python manage.py compilemessages -l en --ignore=".venv/*"
 
 # Refresh constraints.txt from what is installed now (after changing pyproject.toml).
 lock: install

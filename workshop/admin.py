@@ -305,3 +305,7 @@ def _preparation_message(result) -> str:
         "reused": result.reused,
     }
     return " ".join([message, *result.skipped])
+
+
+# The dataset export action on workshops lives with the exports.
+from workshop import admin_exports  # noqa: E402, F401

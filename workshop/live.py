@@ -22,6 +22,7 @@ from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from duels.models import Generation
 from workshop.models import Answer, HandCount, Participant, Room, Round, Step, Vote, Workshop
@@ -235,20 +236,20 @@ COMMANDS: dict[str, Command] = {
 }
 
 PHASE_LABELS = {
-    LOBBY: "accueil",
-    SLIDE: "explication",
-    DUEL_INTRO: "présentation du duel",
-    DUEL_QUESTION: "question affichée",
-    DUEL_ANSWERS: "réponses affichées",
-    VOTE_OPEN: "vote ouvert",
-    VOTE_CLOSED: "vote clos",
-    REVEAL: "révélation",
-    QUESTION: "question à la salle",
-    QUESTION_RESULTS: "résultats de la question",
-    FINALE: "finale",
-    FINALE_VOTE: "vote final",
-    FINALE_RESULT: "IA gagnante",
-    ENDED: "terminé",
+    LOBBY: _("accueil"),
+    SLIDE: _("explication"),
+    DUEL_INTRO: _("présentation du duel"),
+    DUEL_QUESTION: _("question affichée"),
+    DUEL_ANSWERS: _("réponses affichées"),
+    VOTE_OPEN: _("vote ouvert"),
+    VOTE_CLOSED: _("vote clos"),
+    REVEAL: _("révélation"),
+    QUESTION: _("question à la salle"),
+    QUESTION_RESULTS: _("résultats de la question"),
+    FINALE: _("finale"),
+    FINALE_VOTE: _("vote final"),
+    FINALE_RESULT: _("IA gagnante"),
+    ENDED: _("terminé"),
 }
 
 

@@ -7,7 +7,9 @@ the split of the vote after it closes, the models' names at the reveal.
 """
 
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from duels import pairs
 from duels.impact import answer_figures, size_text
@@ -34,7 +36,13 @@ def snapshot(
     room: Room | None = None,
     participant: Participant | None = None,
 ) -> dict:
+    """The screen's state, in the workshop's language."""
     workshop = Workshop.objects.select_related("current_step", "script").get(pk=workshop.pk)
+    with translation.override(workshop.language):
+        return _snapshot(workshop, audience, room, participant)
+
+
+def _snapshot(workshop, audience, room, participant) -> dict:
     step = workshop.current_step
     state = {
         "type": "state",
@@ -42,7 +50,7 @@ def snapshot(
         "server_time": _ms(timezone.now()),
         "workshop": {"id": workshop.pk, "title": workshop.title, "language": workshop.language},
         "phase": workshop.phase,
-        "phase_label": live.PHASE_LABELS.get(workshop.phase, workshop.phase),
+        "phase_label": str(live.PHASE_LABELS.get(workshop.phase, workshop.phase)),
         "rooms": _rooms(workshop, room, audience),
         "step": None,
         "round": None,
@@ -106,7 +114,7 @@ def _round(workshop: Workshop, round_: Round, audience: str, room: Room | None) 
     data = {
         "id": round_.pk,
         "prompt": round_.generation_a.prompt.text if phase != live.DUEL_INTRO else "",
-        "title": round_.step.title if round_.step_id else "Question en direct",
+        "title": round_.step.title if round_.step_id else gettext("Question en direct"),
         "offline_demo": round_.offline_demo,
         "answers": None,
         "replay": {"started_at": _ms(round_.answers_at), "skipped": round_.replay_skipped},
@@ -140,7 +148,7 @@ def _round(workshop: Workshop, round_: Round, audience: str, room: Room | None) 
                 "total": {"total": counts["total"]["total"]},
             }
     if phase == live.REVEAL:
-        data["reveal"] = {side: _revealed(g) for side, g in _sides(round_)}
+        data["reveal"] = {side: _revealed(g, workshop.language) for side, g in _sides(round_)}
         data["reveal"]["winner"] = round_.winner
     return data
 
@@ -168,15 +176,15 @@ def _answer(generation) -> dict:
     }
 
 
-def _revealed(generation) -> dict:
+def _revealed(generation, language: str) -> dict:
     model = generation.model
     latency = generation.duration_ms / 1000 if generation.duration_ms else None
-    figures = answer_figures(model, generation.output_tokens or 0, "fr", latency)
+    figures = answer_figures(model, generation.output_tokens or 0, language, latency)
     return {
         "model": model.name,
         "maker": model.maker.name,
-        "size": size_text(model),
-        "distribution": model.get_distribution_display(),
+        "size": size_text(model, language),
+        "distribution": str(model.get_distribution_display()),
         "license": model.license,
         "line": figures.line,
         "energy": figures.energy,
@@ -242,8 +250,8 @@ def _finale(workshop, step, audience, room, participant) -> dict:
                 "maker": c.maker,
                 "duel": c.step_title,
                 "share": round(100 * c.share),
-                "energy": _wh(c.energy_wh),
-                "energy_per_thousand": _wh(c.energy_per_thousand_wh),
+                "energy": _wh(c.energy_wh, workshop.language),
+                "energy_per_thousand": _wh(c.energy_per_thousand_wh, workshop.language),
             }
             for c in found
         ],
@@ -270,15 +278,17 @@ def _finale(workshop, step, audience, room, participant) -> dict:
     return data
 
 
-def _wh(value: float | None) -> str:
-    return "" if value is None else wording.span(Range(value, value), "Wh")
+def _wh(value: float | None, language: str) -> str:
+    return "" if value is None else wording.span(Range(value, value), "Wh", language)
 
 
 ADVICE = [
-    "Préférer les petits modèles : ils consomment bien moins pour des réponses souvent utiles.",
-    "Pour les faits et l'actualité, un moteur de recherche consomme bien moins qu'une IA.",
-    "Trouver des petits modèles : comparia.beta.gouv.fr, et sur son ordinateur "
-    "des outils comme Ollama, LM Studio ou Jan.",
+    _("Préférer les petits modèles : ils consomment bien moins pour des réponses souvent utiles."),
+    _("Pour les faits et l'actualité, un moteur de recherche consomme bien moins qu'une IA."),
+    _(
+        "Trouver des petits modèles : comparia.beta.gouv.fr, et sur son ordinateur "
+        "des outils comme Ollama, LM Studio ou Jan."
+    ),
 ]
 
 
@@ -301,7 +311,7 @@ def recap(workshop: Workshop) -> dict:
                 "title": round_.step.title,
                 "a": names["a"],
                 "b": names["b"],
-                "winner": names.get(round_.winner, "égalité"),
+                "winner": names.get(round_.winner, gettext("égalité")),
             }
         )
     known = [g for g in shown if g.energy_wh_min is not None]
@@ -317,12 +327,16 @@ def recap(workshop: Workshop) -> dict:
         "duels": duels,
         "winners": winners,
         "answers_shown": len(shown),
-        "energy": wording.span(energy, "Wh") if known else "",
+        "energy": wording.span(energy, "Wh", workshop.language) if known else "",
         "energy_note": (
-            f"{len(known)} réponses sur {len(shown)} ont une estimation "
-            f"({known[0].impact_method} {known[0].impact_method_version})"
+            gettext("%(known)d réponses sur %(shown)d, %(method)s")
+            % {
+                "known": len(known),
+                "shown": len(shown),
+                "method": f"{known[0].impact_method} {known[0].impact_method_version}",
+            }
             if known
             else ""
         ),
-        "advice": ADVICE,
+        "advice": [str(advice) for advice in ADVICE],
     }

@@ -4,13 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from duels import generation as fetching
 from duels.models import AIModel
-from workshop import joincodes, participants, tenancy
+from workshop import joincodes, participants, screen_text, tenancy
 from workshop.models import Room, Round, Workshop
 from workshop.preparation import prepare, progress, swap_model
 
@@ -42,9 +43,10 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     joined = participants.join(room, request.COOKIES.get(participants.COOKIE))
     if joined.participant is None:
         return render(request, "workshop/refused.html", {"reason": joined.refusal}, status=403)
-    response = render(
+    response = _render_live(
         request,
         "workshop/participant.html",
+        room.workshop,
         {"room": room, "audience": "participant", "socket_path": f"/ws/salle/{room.join_code}/"},
     )
     response.set_cookie(
@@ -58,6 +60,16 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
+def _render_live(request, template: str, workshop: Workshop, context: dict) -> HttpResponse:
+    """A live page, in its workshop's language, with the words of its script."""
+    with translation.override(workshop.language):
+        context |= {
+            "language": workshop.language,
+            "screen_text": screen_text.for_language(workshop.language),
+        }
+        return render(request, template, context)
+
+
 def presenter(request: HttpRequest, secret: str) -> HttpResponse:
     """The projector's page of a room: by secret link, no login."""
     room = get_object_or_404(Room.objects.select_related("workshop"), presenter_secret=secret)
@@ -65,9 +77,10 @@ def presenter(request: HttpRequest, secret: str) -> HttpResponse:
     qr = segno.make(join_url, error="m").svg_inline(
         scale=8, dark="#161616", light="#ffffff", omitsize=True
     )
-    return render(
+    return _render_live(
         request,
         "workshop/presenter.html",
+        room.workshop,
         {
             "room": room,
             "join_url": join_url,
@@ -90,9 +103,10 @@ def control_panel(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for room in workshop.rooms.all()
     ]
-    return render(
+    return _render_live(
         request,
         "workshop/control_panel.html",
+        workshop,
         {
             "workshop": workshop,
             "rooms": rooms,

@@ -15,25 +15,16 @@
   let retryDelay = 500;
   let replayTimer = null;
 
-  const COMMAND_LABELS = {
-    next_step: "Étape suivante",
-    show_question: "Montrer la question",
-    show_answers: "Montrer les réponses",
-    skip_replay: "Passer la relecture",
-    open_vote: "Ouvrir le vote",
-    close_vote: "Clore le vote",
-    reveal: "Révéler les modèles",
-    previous_step: "← Étape précédente",
-    show_results: "Montrer les résultats",
-    open_finale_vote: "Ouvrir le vote final",
-    close_finale_vote: "Clore le vote final",
-  };
-  const CHOICES = [["a", "Modèle A"], ["b", "Modèle B"], ["both_equal", "Égalité"]];
-  const REASONS = [
-    ["useful", "utile"], ["complete", "complète"], ["creative", "créative"],
-    ["clear_formatting", "bien présentée"], ["incorrect", "incorrecte"],
-    ["superficial", "superficielle"], ["instructions_not_followed", "consigne non suivie"],
-  ];
+  // The words, in the workshop's language, from the page (see workshop/screen_text.py).
+  const TEXT = JSON.parse(document.getElementById("screen-text").textContent);
+  function t(key, values) {
+    let text = TEXT[key] || key;
+    for (const [name, value] of Object.entries(values || {})) text = text.replace(`{${name}}`, value);
+    return text;
+  }
+  const CHOICES = ["a", "b", "both_equal"].map((key) => [key, t(`choice.${key}`)]);
+  const REASONS = ["useful", "complete", "creative", "clear_formatting", "incorrect",
+    "superficial", "instructions_not_followed"].map((key) => [key, t(`reason.${key}`)]);
 
   // Small DOM helpers --------------------------------------------------------------------
   function el(tag, attributes, ...children) {
@@ -74,8 +65,7 @@
   }
   function showGone() {
     screen.replaceChildren(el("section", { class: "notice" },
-      el("h1", {}, "Cette page n'est plus reliée à l'atelier."),
-      el("p", {}, "Rechargez la page, ou entrez à nouveau le code de la salle.")));
+      el("h1", {}, t("gone.title")), el("p", {}, t("gone.text"))));
   }
 
   function receive(message) {
@@ -101,15 +91,15 @@
       if (node) node.textContent = message.text; // text only until the rendered answer comes
     } else if (message.type === "proposal.ack") {
       const box = document.getElementById("proposal-status");
-      if (box) box.textContent = "Question envoyée à l'animateur ✔";
+      if (box) box.textContent = t("proposal.sent");
       const field = document.getElementById("proposal-text");
       if (field) field.value = "";
     } else if (message.type === "answer.ack") {
-      setVoteStatus("Réponse enregistrée ✔", "ok");
+      setVoteStatus(t("answer.saved"), "ok");
     } else if (message.type === "vote.ack") {
       const pending = loadPending();
       if (pending && pending.client_id === message.client_id) clearPending();
-      setVoteStatus("Vote enregistré ✔", "ok");
+      setVoteStatus(t("vote.saved"), "ok");
     } else if (message.type === "error") {
       const pending = loadPending();
       if (pending && pending.client_id === message.client_id) clearPending();
@@ -123,7 +113,7 @@
     clearInterval(replayTimer);
     const parts = [];
     if (state.round && state.round.offline_demo) {
-      parts.push(el("p", { class: "banner" }, "démo hors-ligne : un seul modèle local"));
+      parts.push(el("p", { class: "banner" }, t("offline")));
     }
     if (audience === "facilitator") parts.push(controls());
     parts.push(stage());
@@ -143,21 +133,21 @@
       const count = state.rooms[0].participants;
       lobbyCount.textContent = count;
       document.querySelector("[data-participants-label]").textContent =
-        count > 1 ? "participants" : "participant";
+        count > 1 ? t("participant.many") : t("participant.one");
     }
   }
 
   function controls() {
     const buttons = (state.allowed || []).map((name) =>
       el("button", { class: "button", type: "button", "data-command": name,
-        onclick: () => send({ type: "command", command: name }) }, COMMAND_LABELS[name] || name));
-    const panel = el("section", { class: "controls", "aria-label": "Commandes" },
-      el("p", { class: "phase" }, "Phase : ", el("strong", {}, state.phase_label),
-        state.step ? ` · étape ${state.step.order}/${state.step.count} : ${state.step.title}` : ""),
+        onclick: () => send({ type: "command", command: name }) }, t(`cmd.${name}`)));
+    const panel = el("section", { class: "controls", "aria-label": t("commands") },
+      el("p", { class: "phase" }, t("phase"), el("strong", {}, state.phase_label),
+        state.step ? t("step_of", { order: state.step.order, count: state.step.count, title: state.step.title }) : ""),
       el("div", { class: "buttons" }, buttons),
       el("p", { id: "panel-error", class: "error", role: "alert" }));
     if (state.round && state.round.ready === false) {
-      panel.append(el("p", { class: "error" }, "Les réponses de ce duel ne sont pas encore prêtes."));
+      panel.append(el("p", { class: "error" }, t("not_ready")));
     }
     if (state.round && ["vote_open", "vote_closed"].includes(state.phase) && state.vote_mode !== "phones") {
       panel.append(handsForm());
@@ -165,7 +155,7 @@
     if (state.can_ask_live) panel.append(liveQuestionForm());
     if (state.proposals && state.proposals.length) panel.append(proposalList());
     if (state.step && state.step.notes_html) {
-      panel.append(el("details", { class: "notes" }, el("summary", {}, "Notes de l'animateur"),
+      panel.append(el("details", { class: "notes" }, el("summary", {}, t("notes")),
         el("div", { html: state.step.notes_html })));
     }
     return panel;
@@ -179,12 +169,12 @@
         el("input", { type: "number", min: "0", max: "100000", value: current[key],
           name: `hands-${room.id}-${key}`, inputmode: "numeric" }));
       return el("fieldset", { class: "hands", "data-room": room.id },
-        el("legend", {}, `Mains levées · ${room.name}`),
-        field("a", "A "), field("b", "B "), field("both_equal", "Égalité "),
+        el("legend", {}, t("hands.legend", { room: room.name })),
+        field("a", "A "), field("b", "B "), field("both_equal", `${t("choice.both_equal")} `),
         el("button", { type: "button", class: "button", onclick: () => {
           const value = (key) => parseInt(document.querySelector(`[name=hands-${room.id}-${key}]`).value || "0", 10);
           send({ type: "hands", room: room.id, a: value("a"), b: value("b"), both_equal: value("both_equal") });
-        } }, "Enregistrer"));
+        } }, t("hands.save")));
     });
     return el("div", { class: "hands-form" }, rows);
   }
@@ -194,27 +184,25 @@
     const options = (state.models || []).map((m) => el("option", { value: m.slug }, m.name));
     const text = el("textarea", { id: "live-text", maxlength: "1000", rows: "2" });
     const mode = el("select", { id: "live-mode" },
-      el("option", { value: "random" }, "Au hasard"),
-      el("option", { value: "david_goliath" }, "David contre Goliath"),
-      el("option", { value: "frugal" }, "Frugal (deux petits modèles)"),
-      el("option", { value: "manual" }, "Choisis ci-dessous"));
-    const pick = (id) => el("select", { id }, el("option", { value: "" }, "(au hasard)"), options.map((o) => o.cloneNode(true)));
-    return el("details", { class: "live-question" }, el("summary", {}, "Poser une question en direct"),
-      el("label", { class: "comment" }, "Question", text),
-      el("label", {}, "Modèles ", mode), el("label", {}, " A ou B ", pick("live-model-1")),
-      el("label", {}, " l'autre ", pick("live-model-2")),
+      ["random", "david_goliath", "frugal", "manual"].map((key) =>
+        el("option", { value: key }, t(`mode.${key}`))));
+    const pick = (id) => el("select", { id }, el("option", { value: "" }, t("live.any")), options.map((o) => o.cloneNode(true)));
+    return el("details", { class: "live-question" }, el("summary", {}, t("live.summary")),
+      el("label", { class: "comment" }, t("live.question"), text),
+      el("label", {}, t("live.models"), mode), el("label", {}, t("live.model_1"), pick("live-model-1")),
+      el("label", {}, t("live.model_2"), pick("live-model-2")),
       el("button", { type: "button", class: "button", "data-command": "live_question", onclick: () => send({
         type: "live_question", text: text.value, mode: mode.value,
         models: [document.getElementById("live-model-1").value, document.getElementById("live-model-2").value].filter(Boolean),
-      }) }, "Poser la question"));
+      }) }, t("live.ask")));
   }
 
   function proposalForm() {
     const field = el("textarea", { id: "proposal-text", maxlength: "500", rows: "2" });
-    return el("details", { class: "proposal" }, el("summary", {}, "Proposer une question aux IA"),
-      el("label", { class: "comment" }, "Votre question", field),
+    return el("details", { class: "proposal" }, el("summary", {}, t("proposal.summary")),
+      el("label", { class: "comment" }, t("proposal.yours"), field),
       el("button", { type: "button", class: "button",
-        onclick: () => send({ type: "propose", text: field.value }) }, "Proposer"),
+        onclick: () => send({ type: "propose", text: field.value }) }, t("proposal.send")),
       el("p", { id: "proposal-status", role: "status" }));
   }
 
@@ -222,12 +210,12 @@
     const decide = (id, decision) => send({ type: "proposal", proposal: id, decision,
       mode: (document.getElementById("live-mode") || {}).value || "random" });
     return el("details", { class: "proposals", open: "open" },
-      el("summary", {}, `Questions proposées (${state.proposals.length})`),
+      el("summary", {}, t("proposals.title", { count: state.proposals.length })),
       el("ul", {}, state.proposals.map((p) => el("li", { "data-proposal": p.id },
-        el("span", {}, p.text), p.status === "approved" ? el("em", {}, " (retenue)") : "",
-        " ", el("button", { type: "button", onclick: () => decide(p.id, "ask") }, "Poser"),
-        p.status === "pending" ? el("button", { type: "button", onclick: () => decide(p.id, "approve") }, "Retenir") : "",
-        el("button", { type: "button", onclick: () => decide(p.id, "reject") }, "Écarter")))));
+        el("span", {}, p.text), p.status === "approved" ? el("em", {}, t("proposals.kept")) : "",
+        " ", el("button", { type: "button", onclick: () => decide(p.id, "ask") }, t("proposals.ask")),
+        p.status === "pending" ? el("button", { type: "button", onclick: () => decide(p.id, "approve") }, t("proposals.keep")) : "",
+        el("button", { type: "button", onclick: () => decide(p.id, "reject") }, t("proposals.reject"))))));
   }
 
   function question(data) {
@@ -246,21 +234,21 @@
       } else {
         const box = el("textarea", { id: "open-answer", maxlength: "280", rows: "3" },
           data.my_answer ? data.my_answer.text : "");
-        section.append(el("label", { class: "comment" }, "Votre réponse", box),
+        section.append(el("label", { class: "comment" }, t("answer.yours"), box),
           el("button", { type: "button", class: "button",
-            onclick: () => send({ type: "answer", step: data.step_id, text: box.value }) }, "Envoyer"));
+            onclick: () => send({ type: "answer", step: data.step_id, text: box.value }) }, t("answer.send")));
       }
       section.append(el("p", { id: "vote-status", class: "vote-status", role: "status" },
-        data.my_answer ? "Réponse enregistrée ✔" : ""));
+        data.my_answer ? t("answer.saved") : ""));
     }
     if (data.results && data.results.total) {
-      section.append(pollResults("Cette salle", data.choices, data.results.room),
-        pollResults("Tout l'atelier", data.choices, data.results.total));
+      section.append(pollResults(t("this_room"), data.choices, data.results.room),
+        pollResults(t("whole_workshop"), data.choices, data.results.total));
     } else if (data.results && data.results.texts) {
       section.append(el("ul", { class: "open-answers" }, data.results.texts.map((t) => el("li", {}, t))));
     } else {
       section.append(el("p", { class: "vote-count" }, el("strong", {}, data.answered),
-        data.answered > 1 ? " réponses" : " réponse"));
+        " ", data.answered > 1 ? t("answer.many") : t("answer.one")));
     }
     return section;
   }
@@ -280,50 +268,53 @@
 
   function finale(data) {
     const section = el("section", { class: "finale" }, el("h1", {}, state.step.title),
-      el("p", { class: "lead" }, "Critères : utilité et frugalité"));
+      el("p", { class: "lead" }, t("finale.criteria")));
     const grid = el("div", { class: "reveal" });
     data.candidates.forEach((c, index) => {
       const won = data.winners.includes(c.model);
       grid.append(el("article", { class: "reveal-card" + (won ? " winner" : ""), "data-candidate": index },
-        el("p", { class: "side" }, c.duel, won ? el("span", { class: "badge-winner" }, " ★ IA gagnante") : ""),
+        el("p", { class: "side" }, c.duel, won ? el("span", { class: "badge-winner" }, t("finale.winner")) : ""),
         el("h2", {}, c.model), el("p", { class: "maker" }, c.maker),
-        el("p", {}, `Utilité : ${c.share} % des votes de son duel`),
-        el("p", {}, `Frugalité : ${c.energy || "?"} pour sa réponse · ${c.energy_per_thousand || "?"} pour 1 000 jetons`),
+        el("p", {}, t("finale.utility", { share: c.share })),
+        el("p", {}, t("finale.frugality", { energy: c.energy || "?", per_thousand: c.energy_per_thousand || "?" })),
         audience === "participant" && state.phase === "finale_vote"
           ? el("button", { class: "choice", type: "button", "data-option": index,
             "aria-pressed": data.my_answer && data.my_answer.choice === index ? "true" : "false",
             onclick: () => { send({ type: "answer", step: data.step_id, choice: index });
               for (const b of document.querySelectorAll("[data-option]")) {
                 b.setAttribute("aria-pressed", b.dataset.option === String(index) ? "true" : "false");
-              } } }, "Je choisis ce modèle")
+              } } }, t("finale.choose"))
           : ""));
     });
     section.append(grid);
     if (state.phase === "finale_vote") {
       section.append(el("p", { id: "vote-status", class: "vote-status", role: "status" }),
-        el("p", { class: "vote-count" }, el("strong", {}, data.answered), " votes"));
+        el("p", { class: "vote-count" }, el("strong", {}, data.answered), " ", t("vote.many")));
     }
     if (data.results) {
-      section.append(pollResults("Tout l'atelier", data.candidates.map((c) => c.model), data.results.total));
-      if (data.winners.length > 1) section.append(el("p", { class: "lead" }, "Égalité entre " + data.winners.join(" et ")));
+      section.append(pollResults(t("whole_workshop"), data.candidates.map((c) => c.model), data.results.total));
+      if (data.winners.length > 1) {
+        section.append(el("p", { class: "lead" }, t("finale.tie", { names: data.winners.join(t("and")) })));
+      }
     }
     return section;
   }
 
   function recap(data) {
-    const section = el("section", { class: "recap" }, el("h1", {}, "Pour récapituler"));
+    const section = el("section", { class: "recap" }, el("h1", {}, t("recap.title")));
     if (data) {
       section.append(el("ul", { class: "recap-duels" }, data.duels.map((d) =>
-        el("li", {}, el("strong", {}, d.title), ` : ${d.a} contre ${d.b} · préféré : ${d.winner}`))));
-      if (data.winners.length) section.append(el("p", { class: "lead" }, "IA gagnante : " + data.winners.join(", ")));
+        el("li", {}, el("strong", {}, d.title), ` : ${d.a} ${t("versus")} ${d.b} · `,
+          t("recap.preferred", { winner: d.winner })))));
+      if (data.winners.length) section.append(el("p", { class: "lead" }, t("recap.winner", { names: data.winners.join(", ") })));
       if (data.energy) {
-        section.append(el("p", {}, `Énergie de toutes les réponses montrées (${data.answers_shown}) : ${data.energy}`),
-          el("p", { class: "impact-note" }, `Estimation : ${data.energy_note}`));
+        section.append(el("p", {}, t("recap.energy", { count: data.answers_shown, energy: data.energy })),
+          el("p", { class: "impact-note" }, t("recap.estimate", { note: data.energy_note })));
       }
-      section.append(el("h2", {}, "Ce que chacun peut faire"),
+      section.append(el("h2", {}, t("recap.advice")),
         el("ul", {}, data.advice.map((a) => el("li", {}, a))));
     }
-    section.append(el("p", { class: "lead" }, "Merci d'avoir participé !"));
+    section.append(el("p", { class: "lead" }, t("thanks")));
     return section;
   }
 
@@ -351,9 +342,7 @@
     const template = document.getElementById("lobby-template");
     if (template) return template.content.cloneNode(true).firstElementChild;
     return el("section", { class: "notice" }, el("h1", {}, state.workshop.title),
-      el("p", { class: "lead" }, audience === "participant"
-        ? "Vous êtes dans la salle. L'atelier va commencer : gardez cette page ouverte."
-        : "En attente du début de l'atelier."));
+      el("p", { class: "lead" }, audience === "participant" ? t("lobby.waiting_phone") : t("lobby.waiting")));
   }
 
   function duel() {
@@ -361,7 +350,7 @@
     const section = el("section", { class: "duel" }, el("h1", {}, round ? round.title : state.step.title));
     if (!round) return section;
     if (state.phase === "duel_intro") {
-      section.append(el("p", { class: "versus" }, "Modèle A ", el("span", {}, "contre"), " Modèle B"));
+      section.append(el("p", { class: "versus" }, `${t("choice.a")} `, el("span", {}, t("versus")), ` ${t("choice.b")}`));
       return section;
     }
     section.append(el("blockquote", { class: "prompt" }, round.prompt));
@@ -369,7 +358,7 @@
     if (state.phase === "vote_open" || round.tally) section.append(el("div", { id: "tally" }));
     if (audience === "participant" && state.phase === "vote_open") section.append(voteForm(round));
     if (audience === "participant" && state.phase === "vote_closed") {
-      section.append(el("p", { class: "lead" }, "Le vote est clos. Révélation dans un instant…"));
+      section.append(el("p", { class: "lead" }, t("closed_wait")));
     }
     if (round.reveal) section.append(reveal(round.reveal));
     setTimeout(renderTally);
@@ -384,7 +373,7 @@
         ? el("div", { class: "answer-body generating", "data-answer": side }, answer.text || "…")
         : el("div", { class: "answer-body", "data-answer": side, html: answer.html });
       grid.append(el("article", { class: "answer", "data-side": side },
-        el("h2", {}, side === "a" ? "Modèle A" : "Modèle B"), body,
+        el("h2", {}, t(`choice.${side}`)), body,
         answer.failed ? el("p", { class: "error" }, answer.failed) : ""));
     }
     return grid;
@@ -403,8 +392,8 @@
         const elapsed = now() - round.replay.started_at - answer.ttft_ms;
         const thinking = answer.reasoning ? (answer.reasoning_tokens / answer.tokens_per_second) * 1000 : 0;
         const writing = ((answer.output_tokens - answer.reasoning_tokens) / answer.tokens_per_second) * 1000;
-        if (elapsed < 0) { node.textContent = "…"; running = true; }
-        else if (elapsed < thinking) { node.textContent = "réfléchit…"; running = true; }
+        if (elapsed < 0) { node.textContent = t("answering"); running = true; }
+        else if (elapsed < thinking) { node.textContent = t("thinking"); running = true; }
         else if (elapsed < thinking + writing) {
           const shown = Math.floor(answer.text.length * (elapsed - thinking) / writing);
           node.textContent = answer.text.slice(0, shown);
@@ -429,11 +418,11 @@
     if (room.a === undefined) {
       // While the vote is open: how many have voted, never the split.
       box.replaceChildren(el("p", { class: "vote-count" }, el("strong", {}, room.total),
-        room.total > 1 ? " votes" : " vote"));
+        " ", room.total > 1 ? t("vote.many") : t("vote.one")));
       return;
     }
-    box.replaceChildren(bars("Cette salle", room),
-      state.rooms.length !== 1 || tally.total.total !== room.total ? bars("Tout l'atelier", tally.total) : "");
+    box.replaceChildren(bars(t("this_room"), room),
+      state.rooms.length !== 1 || tally.total.total !== room.total ? bars(t("whole_workshop"), tally.total) : "");
   }
 
   function bars(title, counts) {
@@ -444,7 +433,7 @@
         el("dd", {}, el("span", { class: `bar bar-${key}`, style: `width:${share}%` }),
           el("span", { class: "bar-label" }, `${share} % (${counts[key]})`)));
     }
-    const votes = counts.total > 1 ? "votes" : "vote";
+    const votes = counts.total > 1 ? t("vote.many") : t("vote.one");
     return el("div", { class: "result" }, el("h2", {}, `${title} : ${counts.total} ${votes}`), list);
   }
 
@@ -454,19 +443,19 @@
       const model = data[side];
       const won = data.winner === side;
       cards.append(el("article", { class: "reveal-card" + (won ? " winner" : ""), "data-side": side },
-        el("p", { class: "side" }, side === "a" ? "Modèle A" : "Modèle B",
-          won ? el("span", { class: "badge-winner" }, " ★ préféré par la salle") : ""),
+        el("p", { class: "side" }, t(`choice.${side}`),
+          won ? el("span", { class: "badge-winner" }, t("preferred")) : ""),
         el("h2", {}, model.model),
         el("p", { class: "maker" }, model.maker),
-        el("p", {}, `${model.size} · ${model.distribution} · licence ${model.license}`),
+        el("p", {}, `${model.size} · ${model.distribution} · ${t("licence")} ${model.license}`),
         el("p", { class: "impact-line" }, model.line),
-        model.energy ? el("p", {}, `Émissions : ${model.emissions} · Eau : ${model.water}`) : "",
+        model.energy ? el("p", {}, t("emissions_water", { emissions: model.emissions, water: model.water })) : "",
         el("ul", { class: "impact-equivalences" },
           model.equivalences.map((e) => el("li", {}, `≈ ${e.text}`))),
         model.method ? el("p", { class: "impact-note" },
-          `Estimation ${model.method}${model.tokens_estimated ? " (jetons estimés)" : ""}`) : ""));
+          t("estimate", { method: model.method }) + (model.tokens_estimated ? t("tokens_estimated") : "")) : ""));
     }
-    if (data.winner === "tie") cards.append(el("p", { class: "lead" }, "Égalité dans la salle."));
+    if (data.winner === "tie") cards.append(el("p", { class: "lead" }, t("tie")));
     return cards;
   }
 
@@ -502,7 +491,7 @@
       client_id: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2)),
     };
     localStorage.setItem(pendingKey(), JSON.stringify(message));
-    setVoteStatus("Envoi…", "");
+    setVoteStatus(t("vote.sending"), "");
     for (const button of form.querySelectorAll("[data-choice]")) {
       button.setAttribute("aria-pressed", button.dataset.choice === choice ? "true" : "false");
     }
@@ -516,25 +505,25 @@
       "aria-pressed": mine && mine.choice === value ? "true" : "false",
       onclick: () => castVote(round, value) }, label));
     const reasonsFor = (side) => el("fieldset", { class: "reasons" },
-      el("legend", {}, `Modèle ${side.toUpperCase()} : pourquoi ? (facultatif)`),
+      el("legend", {}, t("vote.why_side", { side: side.toUpperCase() })),
       REASONS.map(([value, label]) => el("label", {},
         el("input", { type: "checkbox", value, "data-side": side,
           checked: mine && (mine.reasons[side] || []).includes(value) ? "checked" : false }), ` ${label}`)),
-      el("label", { class: "comment" }, "Commentaire",
+      el("label", { class: "comment" }, t("vote.comment"),
         el("textarea", { name: `comment_${side}`, maxlength: "2000", rows: "2" },
           mine ? mine[`comment_${side}`] : "")));
     return el("form", { id: "vote-form", class: "vote", onsubmit: (e) => e.preventDefault() },
-      el("h2", {}, "Votre vote"),
+      el("h2", {}, t("vote.title")),
       el("div", { class: "choices" }, choices),
       el("p", { id: "vote-status", class: "vote-status", role: "status" },
-        mine ? "Vote enregistré ✔ (vous pouvez le changer jusqu'à la clôture)" : ""),
-      el("details", { class: "why" }, el("summary", {}, "Donner mes raisons"),
+        mine ? t("vote.saved_changeable") : ""),
+      el("details", { class: "why" }, el("summary", {}, t("vote.why")),
         reasonsFor("a"), reasonsFor("b"),
         el("button", { type: "button", class: "button",
           onclick: () => { const pressed = document.querySelector("[data-choice][aria-pressed=true]");
             if (pressed) castVote(round, pressed.dataset.choice);
-            else setVoteStatus("Choisissez d'abord A, B ou égalité.", "error"); } },
-          "Envoyer mes raisons")));
+            else setVoteStatus(t("vote.choose_first"), "error"); } },
+          t("vote.send_reasons"))));
   }
 
   function setVoteStatus(text, kind) {
