@@ -182,6 +182,7 @@ class StepInline(ParentScoped, admin.StackedInline):
         ("order", "kind"),
         "title",
         "body",
+        ("image_url", "image_alt"),
         "speaker_notes",
         "prompt",
         ("pair_mode", "model_a", "model_b"),

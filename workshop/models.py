@@ -4,7 +4,7 @@ Rounds, participants and votes come with the live duel.
 """
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -148,6 +148,24 @@ class Step(models.Model):
     body = models.TextField(_("texte (Markdown)"), blank=True)
     speaker_notes = models.TextField(
         _("notes de l'animateur"), blank=True, help_text=_("Visibles seulement de l'animateur.")
+    )
+    image_url = models.CharField(
+        _("image"),
+        max_length=500,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^(https://|/)[^\s\"'<>]*$",
+                _("Une adresse https://… ou un chemin du site (/static/…)."),
+            )
+        ],
+        help_text=_("Facultative. Sur un réseau fermé, un fichier servi par la plateforme."),
+    )
+    image_alt = models.CharField(
+        _("description de l'image"),
+        max_length=300,
+        blank=True,
+        help_text=_("Lue par les lecteurs d'écran : ce que l'image montre."),
     )
     prompt = models.ForeignKey(
         Prompt,

@@ -62,6 +62,7 @@ def _snapshot(workshop, audience, room, participant) -> dict:
             "count": workshop.script.steps.count(),
             "title": step.title,
             "body_html": render(step.body) if step.kind != "duel" else "",
+            "image": {"url": step.image_url, "alt": step.image_alt} if step.image_url else None,
         }
         if audience == FACILITATOR:
             state["step"]["notes_html"] = render(step.speaker_notes)

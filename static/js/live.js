@@ -332,7 +332,9 @@
     if (state.question) return question(state.question);
     if (state.finale) return finale(state.finale);
     if (state.step.kind !== "duel") {
+      const image = state.step.image;
       return el("section", { class: "slide" }, el("h1", {}, state.step.title),
+        image ? el("img", { class: "slide-image", src: image.url, alt: image.alt }) : "",
         el("div", { class: "slide-body", html: state.step.body_html }));
     }
     return duel();

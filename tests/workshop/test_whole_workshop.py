@@ -161,3 +161,50 @@ def test_answers_only_when_a_question_waits_and_within_its_choices(live_workshop
     answer(participant.pk, question.pk, 2, "")
     answer(participant.pk, question.pk, 1, "")  # changed
     assert live.answer_counts(Workshop.objects.get(), question, 3)["total"] == [0, 1, 0]
+
+
+def test_a_slide_shows_its_image_with_its_description(live_workshop):
+    Step.objects.filter(order=1).update(image_url="/static/img/centre.png", image_alt="Un centre")
+    workshop = transition(live_workshop.pk, "next_step")
+    assert snapshot(workshop, PRESENTER, live_workshop.room_a)["step"]["image"] == {
+        "url": "/static/img/centre.png",
+        "alt": "Un centre",
+    }
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "http://insecure.example/x.png", "a b"])
+def test_an_image_address_must_be_https_or_the_sites_own(live_workshop, url):
+    from django.core.exceptions import ValidationError
+
+    step = Step.objects.get(order=1)
+    step.image_url = url
+    with pytest.raises(ValidationError):
+        step.full_clean()
+
+
+def test_a_finale_tie_names_every_winner(live_workshop):
+    for name in ["next_step", "next_step", "show_question", "show_answers", "open_vote"]:
+        transition(live_workshop.pk, name)
+    round_ = Round.objects.get()
+    vote(phone(live_workshop.room_a).participant, round_.pk, "a")
+    vote(phone(live_workshop.room_a).participant, round_.pk, "b")
+    transition(live_workshop.pk, "close_vote")
+    transition(live_workshop.pk, "reveal")
+    finale = Step.objects.create(
+        script=live_workshop.script, order=4, kind="finale", title="IA gagnante"
+    )
+    for _ in range(2):
+        workshop = transition(live_workshop.pk, "next_step")
+    workshop = transition(live_workshop.pk, "open_finale_vote")
+    voters = [p for p in phone_participants(live_workshop)]
+    answer(voters[0].pk, finale.pk, 0, "")
+    answer(voters[1].pk, finale.pk, 1, "")
+    workshop = transition(live_workshop.pk, "close_finale_vote")
+    state = snapshot(workshop, PRESENTER, live_workshop.room_a)["finale"]
+    assert sorted(state["winners"]) == ["Gemma 3 4B", "Llama 3.3 70B"]
+
+
+def phone_participants(workshop):
+    from workshop.models import Participant
+
+    return list(Participant.objects.filter(room__workshop=workshop).order_by("pk"))
