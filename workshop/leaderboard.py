@@ -264,7 +264,7 @@ def chart_svg(board: Board) -> str:
                     f"{_number(energy)}</text>"
                 )
     parts.append(
-        f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 22}" font-size="22" text-anchor="middle">'
+        f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 22}" font-size="19" text-anchor="middle">'
         "Énergie pour 1 000 jetons produits (Wh, échelle logarithmique) · plus frugal à gauche"
         "</text>"
         f'<text transform="translate(30 {TOP + plot_h / 2}) rotate(-90)" font-size="22" '
@@ -302,9 +302,12 @@ def chart_svg(board: Board) -> str:
                 f'stroke-width="3"/>'
             )
         weight = ' font-weight="bold"' if row.frugal else ""
+        # Names near the right edge are written leftwards, so none runs off the chart.
+        right_side = cx > LEFT + 0.65 * plot_w
+        label_x, anchor = (cx - 14, "end") if right_side else (cx + 14, "start")
         parts.append(
-            f'<text x="{cx + 14:.1f}" y="{cy - 12:.1f}" font-size="20" fill="{colour}"{weight}>'
-            f"{escape(row.name)}</text></g>"
+            f'<text x="{label_x:.1f}" y="{cy - 12:.1f}" font-size="20" fill="{colour}"'
+            f' text-anchor="{anchor}"{weight}>{escape(row.name)}</text></g>'
         )
     parts.append(
         f'<g font-size="18"><rect x="{LEFT + 12}" y="{TOP + 12}" width="18" height="18" '
