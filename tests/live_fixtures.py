@@ -92,3 +92,26 @@ def phone(room):
     joined = join(room, None)
     assert joined.participant is not None, joined.refusal
     return joined
+
+
+def default_workshop_with_answers(settings, tmp_path, second_room: str, **answer) -> Workshop:
+    """The demo workshop of the default script, with a second room and every answer done."""
+    import io
+
+    from django.core.management import call_command
+
+    from workshop.preparation import prepare
+
+    settings.VAR_DIR = tmp_path
+    call_command("load_defaults", "--demo", stdout=io.StringIO())
+    workshop = Workshop.objects.get()
+    Room.objects.create_with_code(workshop=workshop, name=second_room, capacity=300)
+    prepare(workshop)
+    Generation.objects.update(
+        status="done",
+        time_to_first_token_ms=300,
+        impact_method="EcoLogits",
+        impact_method_version="0.11.3",
+        **answer,
+    )
+    return workshop

@@ -1,15 +1,12 @@
 """The platform's web server (daphne) as a separate process on the tests' database and Redis."""
 
-import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from django.conf import settings
-
-from tests.workers import ROOT, database_url
+from tests.workers import ROOT, process_env
 
 
 def free_port() -> int:
@@ -30,16 +27,7 @@ class WebServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> "WebServer":
-        env = (
-            os.environ
-            | {
-                "DATABASE_URL": database_url(),
-                "REDIS_URL": settings.REDIS_URL,
-                "DEBUG": "1",
-                "PYTHONUNBUFFERED": "1",
-            }
-            | self.env
-        )
+        env = process_env(DEBUG="1", **self.env)
         self._log_file = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(  # noqa: S603 - our own server
             [

@@ -22,6 +22,19 @@ def database_url() -> str:
     return f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
+def process_env(**extra: str) -> dict[str, str]:
+    """The environment of a process of the platform on the tests' database and Redis."""
+    return (
+        os.environ
+        | {
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "PYTHONUNBUFFERED": "1",
+        }
+        | extra
+    )
+
+
 class Worker:
     def __init__(self, queue: str, log: Path, concurrency: int = 2, **env: str):
         self.queue = queue
@@ -31,15 +44,7 @@ class Worker:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> "Worker":
-        env = (
-            os.environ
-            | {
-                "DATABASE_URL": database_url(),
-                "REDIS_URL": settings.REDIS_URL,
-                "PYTHONUNBUFFERED": "1",
-            }
-            | self.env
-        )
+        env = process_env(**self.env)
         self._log_file = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(  # noqa: S603 - our own worker
             [

@@ -1,16 +1,12 @@
 """The whole default script in real browsers, two rooms served by two daphne processes:
 room A votes on phones, room B (no phones) by raised hands typed in the control panel."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from duels.models import Generation
+from tests.live_fixtures import default_workshop_with_answers
 from tests.servers import WebServer
-from workshop.models import Room, Round, Step, Workshop
-from workshop.preparation import prepare
+from workshop.models import Round, Step, Workshop
 
 PHONE = (390, 844)
 PROJECTOR = (1920, 1080)
@@ -27,23 +23,17 @@ def two_servers(transactional_db, tmp_path):
 
 @pytest.fixture
 def default_workshop(transactional_db, settings, tmp_path, task_queue, django_user_model):
-    settings.VAR_DIR = tmp_path
-    call_command("load_defaults", "--demo", stdout=io.StringIO())
-    workshop = Workshop.objects.get()
-    Workshop.objects.filter(pk=workshop.pk).update(vote_mode=Workshop.VoteMode.MIXED)
-    Room.objects.create_with_code(workshop=workshop, name="Salle sans téléphones")
-    prepare(workshop)
-    Generation.objects.update(
-        status="done",
+    workshop = default_workshop_with_answers(
+        settings,
+        tmp_path,
+        "Salle sans téléphones",
         text="Une **réponse** préparée.",
         output_tokens=80,
         duration_ms=3000,
-        time_to_first_token_ms=300,
         energy_wh_min=0.1,
         energy_wh_max=0.1,
-        impact_method="EcoLogits",
-        impact_method_version="0.11.3",
     )
+    Workshop.objects.filter(pk=workshop.pk).update(vote_mode=Workshop.VoteMode.MIXED)
     user = django_user_model.objects.get(username="animateur")
     user.set_password("pw-animateur-e2e")
     user.save()

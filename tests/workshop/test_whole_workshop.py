@@ -1,39 +1,27 @@
 """The whole default script played through the state module, with hands and a finale."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
-from duels.models import Generation
-from tests.live_fixtures import phone
+from tests.live_fixtures import default_workshop_with_answers, phone
 from workshop import live
 from workshop.live import Ballot, Refused, answer, cast_vote, record_hands, transition
 from workshop.models import Room, Round, Step, Workshop
-from workshop.preparation import prepare
 from workshop.snapshots import PRESENTER, snapshot
 
 
 @pytest.fixture
 def default_workshop(db, settings, tmp_path, task_queue):
     """The demo workshop of the default script, two rooms, its answers already done."""
-    settings.VAR_DIR = tmp_path
-    call_command("load_defaults", "--demo", stdout=io.StringIO())
-    workshop = Workshop.objects.get()
-    Room.objects.create_with_code(workshop=workshop, name="Salle B", capacity=300)
-    prepare(workshop)
-    Generation.objects.update(
-        status="done",
+    return default_workshop_with_answers(
+        settings,
+        tmp_path,
+        "Salle B",
         text="Une réponse.",
         output_tokens=120,
         duration_ms=4000,
-        time_to_first_token_ms=500,
         energy_wh_min=0.1,
         energy_wh_max=0.2,
-        impact_method="EcoLogits",
-        impact_method_version="0.11.3",
     )
-    return workshop
 
 
 def vote(participant, round_id, choice, client_id="v"):
