@@ -71,3 +71,15 @@ def test_a_malformed_boolean_is_refused():
     result = run("check", DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG must be one of" in result.stderr
+
+
+def test_the_health_check_is_not_redirected_to_https():
+    result = run(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECURE_REDIRECT_EXEMPT)",
+        DEBUG="0",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="duels.example.org,localhost",
+    )
+    assert "healthz" in result.stdout, result.stderr
