@@ -141,6 +141,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 
+# Floods: new participants per network address and minute; messages per WebSocket.
+JOINS_PER_ADDRESS_PER_MINUTE = envint("JOINS_PER_ADDRESS_PER_MINUTE", 300)
+WEBSOCKET_BURST = envint("WEBSOCKET_BURST", 20)
+WEBSOCKET_MESSAGES_PER_SECOND = envint("WEBSOCKET_MESSAGES_PER_SECOND", 2)
+
 # Generations: a worker's hold on one lapses unless renewed; retries back off exponentially.
 GENERATION_LEASE_SECONDS = envint("GENERATION_LEASE_SECONDS", 60)
 GENERATION_MAX_ATTEMPTS = envint("GENERATION_MAX_ATTEMPTS", 5)

@@ -5,9 +5,12 @@ import asyncio
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from duels import streaming
 from workshop import live, messages, participants, proposals, tenancy
+from workshop.limits import TokenBucket
 from workshop.models import Room, Workshop
 from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, snapshot
 
@@ -38,6 +41,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         self.workshop = self.room = self.participant = None
+        self.bucket = TokenBucket(settings.WEBSOCKET_BURST, settings.WEBSOCKET_MESSAGES_PER_SECOND)
         if not await database_sync_to_async(self.authenticate)():
             await self.close(code=FORBIDDEN)
             return
@@ -58,6 +62,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         raise NotImplementedError
 
     async def receive(self, text_data=None, bytes_data=None):
+        if not self.bucket.take():
+            await self.refuse(gettext_noop("trop de messages : ralentissez"))
+            return
         try:
             message = messages.decode(text_data)
             await self.handle(message)

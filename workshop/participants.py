@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from workshop import joincodes
+from workshop import joincodes, limits
 from workshop.models import Participant, Room, Workshop
 
 COOKIE = "duels_participant"
@@ -43,12 +43,14 @@ class Joined:
     participant: Participant | None
     token: str | None
     refusal: str = ""
+    # A refusal that passes with time (too many arrivals): HTTP 429 rather than 403.
+    retry_later: bool = False
 
 
 CLOSED = {Workshop.Status.FINISHED, Workshop.Status.CANCELLED}
 
 
-def join(room: Room, token: str | None) -> Joined:
+def join(room: Room, token: str | None, address: str = "") -> Joined:
     if room.workshop.status in CLOSED:
         return Joined(None, None, "Cet atelier est terminé. Merci d'y avoir participé !")
     if token:
@@ -57,6 +59,10 @@ def join(room: Room, token: str | None) -> Joined:
             if known.removed_at is not None:
                 return Joined(None, None, "L'animateur vous a retiré de cette salle.")
             return Joined(known, token)
+    if address and not limits.allow_join(address):
+        return Joined(
+            None, None, "Trop d'arrivées depuis ce réseau : réessayez dans une minute.", True
+        )
     with transaction.atomic():
         # Counted under a lock on the room, so two phones cannot take the last seat.
         room = Room.objects.select_for_update().get(pk=room.pk)

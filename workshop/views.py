@@ -40,9 +40,12 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             {"code": code, "refusal": _("Aucune salle ne porte ce code. Vérifiez-le.")},
             status=404,
         )
-    joined = participants.join(room, request.COOKIES.get(participants.COOKIE))
+    joined = participants.join(
+        room, request.COOKIES.get(participants.COOKIE), request.META.get("REMOTE_ADDR", "")
+    )
     if joined.participant is None:
-        return render(request, "workshop/refused.html", {"reason": joined.refusal}, status=403)
+        status = 429 if joined.retry_later else 403
+        return render(request, "workshop/refused.html", {"reason": joined.refusal}, status=status)
     response = _render_live(
         request,
         "workshop/participant.html",

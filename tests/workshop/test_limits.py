@@ -1,0 +1,70 @@
+"""Floods are refused: new participants per address, messages per WebSocket."""
+
+import asyncio
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.urls import reverse
+
+from config.asgi import application
+from tests.live_fixtures import phone
+from workshop.limits import TokenBucket
+from workshop.models import Participant
+from workshop.participants import COOKIE
+
+
+def test_a_bucket_allows_a_burst_then_a_steady_rate():
+    now = [0.0]
+    bucket = TokenBucket(capacity=3, rate=1, clock=lambda: now[0])
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+    now[0] += 1.0
+    assert bucket.take() and not bucket.take()
+
+
+@pytest.mark.django_db
+def test_too_many_new_participants_from_one_address_wait_a_minute(client, live_workshop, settings):
+    settings.JOINS_PER_ADDRESS_PER_MINUTE = 2
+    room = live_workshop.room_b
+    url = reverse("join", args=[room.join_code])
+    addresses = {"REMOTE_ADDR": "198.51.100.7"}
+    for _ in range(2):
+        client.cookies.clear()
+        assert client.get(url, **addresses).status_code == 200
+    returning = client.cookies[COOKIE].value
+    client.cookies.clear()
+    refused = client.get(url, **addresses)
+    assert refused.status_code == 429 and "réessayez" in refused.content.decode()
+    assert Participant.objects.filter(room=room).count() == 2
+    client.cookies[COOKIE] = returning  # a phone coming back is not a new arrival
+    assert client.get(url, **addresses).status_code == 200
+    client.cookies.clear()
+    assert client.get(url, REMOTE_ADDR="198.51.100.8").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flood_of_messages_is_refused(live_workshop, settings):
+    settings.WEBSOCKET_BURST = 5
+    settings.WEBSOCKET_MESSAGES_PER_SECOND = 1
+    joined = phone(live_workshop.room_a)
+
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            application,
+            f"/ws/salle/{live_workshop.room_a.join_code}/",
+            headers=[
+                (b"origin", b"http://127.0.0.1:8000"),
+                (b"cookie", f"{COOKIE}={joined.token}".encode()),
+            ],
+        )
+        await communicator.connect(timeout=5)
+        await communicator.receive_json_from(timeout=5)
+        reasons = []
+        for _ in range(8):
+            await communicator.send_json_to({"type": "ping"})
+            reasons.append((await communicator.receive_json_from(timeout=5))["reason"])
+        await communicator.disconnect()
+        return reasons
+
+    reasons = asyncio.run(scenario())
+    assert reasons[:5] == [reasons[0]] * 5 and "ralentissez" not in reasons[0]
+    assert all("ralentissez" in reason for reason in reasons[5:])
