@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from channels.db import database_sync_to_async
 from django.db import transaction
 
 from duels import generation as fetching
@@ -212,9 +213,9 @@ def test_a_running_answer_streams_to_the_screens_in_batches(worker, fake_catalog
         layer = get_channel_layer()
         channel = await layer.new_channel()
         # The generation's id is known before its task is queued.
-        generation = await asyncio.to_thread(_create_unqueued, model, fake_catalogue.prompt)
+        generation = await database_sync_to_async(_create_unqueued)(model, fake_catalogue.prompt)
         await layer.group_add(group_name(generation.pk), channel)
-        await asyncio.to_thread(_queue, generation)
+        await database_sync_to_async(_queue)(generation)
         messages = []
         while not messages or not messages[-1]["done"]:
             messages.append(await asyncio.wait_for(layer.receive(channel), timeout=30))

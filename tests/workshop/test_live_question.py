@@ -4,6 +4,7 @@ to a presenter screen, then played as a duel."""
 import asyncio
 
 import pytest
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
@@ -54,8 +55,7 @@ def test_a_live_question_streams_to_the_presenter(live_workshop, worker, llama_s
         )
         assert (await presenter.connect(timeout=5))[0]
         await presenter.receive_json_from(timeout=5)
-        await asyncio.to_thread(
-            ask_live_question,
+        await database_sync_to_async(ask_live_question)(
             live_workshop.pk,
             "Pourquoi le ciel est-il bleu ?",
             "manual",
