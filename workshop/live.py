@@ -19,12 +19,17 @@ from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from duels.models import Generation
+from duels import generation as fetching
+from duels import pairs
+from duels.concurrency import client
+from duels.impact import estimate_for
+from duels.models import AIModel, Generation, Prompt
 from workshop.models import Answer, HandCount, Participant, Room, Round, Step, Vote, Workshop
 from workshop.preparation import prepare
 
@@ -296,10 +301,6 @@ def ask_live_question(
 ) -> Round:
     """Both answers are generated now, in the background, and stream onto the screens;
     the duel then runs like any other, in place of the current step's."""
-    from duels import generation as fetching
-    from duels import pairs
-    from duels.models import AIModel, Prompt
-
     text = text.strip()
     if not text or len(text) > MAX_LIVE_QUESTION:
         raise Refused(f"la question doit faire de 1 à {MAX_LIVE_QUESTION} caractères")
@@ -498,8 +499,6 @@ class Candidate:
 
 def candidates(workshop: Workshop) -> list[Candidate]:
     """Every duel's winner, in the order of the script; both sides of a tie."""
-    from duels.impact import estimate_for
-
     found = []
     rounds = (
         Round.objects.filter(workshop=workshop, revealed_at__isnull=False, step__isnull=False)
@@ -534,6 +533,12 @@ def candidates(workshop: Workshop) -> list[Candidate]:
                 )
             )
     return found
+
+
+def finale_winners(found: list[Candidate], totals: list[int]) -> list[str]:
+    """The candidates with the most votes in the finale (several on a tie; none unvoted)."""
+    best = max(totals, default=0)
+    return [c.model_name for c, count in zip(found, totals, strict=False) if best and count == best]
 
 
 def answer(participant_id: int, step_id: int, choice: int | None, text: str) -> Answer:
@@ -601,22 +606,16 @@ FLUSH_INTERVAL_SECONDS = 0.3
 
 
 def _flush_key(kind: str, object_id: int) -> str:
-    from django.conf import settings
-
     prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
     return f"duels:{prefix}:{kind}:{object_id}"
 
 
 def claim_flush(kind: str, object_id: int) -> bool:
     """True for the first event of a burst: it sends the news of all of them, shortly."""
-    from duels.concurrency import client
-
     return bool(client().set(_flush_key(kind, object_id), 1, nx=True, ex=5))
 
 
 def _release_flush(kind: str, object_id: int) -> None:
-    from duels.concurrency import client
-
     # Released before counting: an event during the count schedules the next flush.
     client().delete(_flush_key(kind, object_id))
 
@@ -640,7 +639,7 @@ def presence(workshop_id: int) -> dict[str, int]:
         .values_list("room_id")
         .annotate(n=Count("pk"))
     )
-    rooms = Workshop.objects.get(pk=workshop_id).rooms.values_list("pk", flat=True)
+    rooms = Room.objects.filter(workshop_id=workshop_id).values_list("pk", flat=True)
     return {str(room): counts.get(room, 0) for room in rooms}
 
 

@@ -6,7 +6,6 @@ Nothing here reveals more than the phase allows: the answers appear with "answer
 the split of the vote after it closes, the models' names at the reveal.
 """
 
-from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -93,17 +92,13 @@ def _snapshot(workshop, audience, room, participant) -> dict:
 
 def _rooms(workshop: Workshop, room: Room | None, audience: str) -> list[dict]:
     rooms = workshop.rooms.all() if audience == FACILITATOR else [room] if room else []
-    counts = dict(
-        Participant.objects.filter(room__in=rooms, removed_at__isnull=True)
-        .values_list("room_id")
-        .annotate(n=Count("pk"))
-    )
+    counts = live.presence(workshop.pk)
     return [
         {
             "id": r.pk,
             "name": r.name,
             "join_code": r.join_code,
-            "participants": counts.get(r.pk, 0),
+            "participants": counts.get(str(r.pk), 0),
             "capacity": r.capacity,
         }
         for r in rooms
@@ -266,13 +261,7 @@ def _finale(workshop, step, audience, room, participant) -> dict:
             "room": counts["rooms"].get(room.pk) if room else None,
             "total": counts["total"],
         }
-        best = max(counts["total"], default=0)
-        if best:
-            data["winners"] = [
-                found[index].model_name
-                for index, count in enumerate(counts["total"])
-                if count == best
-            ]
+        data["winners"] = live.finale_winners(found, counts["total"])
     if participant is not None:
         mine = Answer.objects.filter(workshop=workshop, step=step, participant=participant).first()
         data["my_answer"] = {"choice": mine.choice} if mine else None
@@ -321,9 +310,8 @@ def recap(workshop: Workshop) -> dict:
     winners = []
     if finale is not None:
         found = live.candidates(workshop)
-        counts = live.answer_counts(workshop, finale, len(found))["total"]
-        best = max(counts, default=0)
-        winners = [found[i].model_name for i, n in enumerate(counts) if best and n == best]
+        totals = live.answer_counts(workshop, finale, len(found))["total"]
+        winners = live.finale_winners(found, totals)
     return {
         "duels": duels,
         "winners": winners,

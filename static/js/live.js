@@ -218,19 +218,26 @@
         el("button", { type: "button", onclick: () => decide(p.id, "reject") }, t("proposals.reject"))))));
   }
 
+  // One choice among a question's options or the finale's candidates; changeable.
+  function optionButton(data, index, label) {
+    const mine = data.my_answer;
+    return el("button", { class: "choice", type: "button", "data-option": index,
+      "aria-pressed": mine && mine.choice === index ? "true" : "false",
+      onclick: () => {
+        send({ type: "answer", step: data.step_id, choice: index });
+        for (const b of document.querySelectorAll("[data-option]")) {
+          b.setAttribute("aria-pressed", b.dataset.option === String(index) ? "true" : "false");
+        }
+      } }, label);
+  }
+
   function question(data) {
     const section = el("section", { class: "question" }, el("h1", {}, state.step.title),
       el("div", { class: "slide-body", html: state.step.body_html }));
     if (audience === "participant" && state.phase === "question") {
       if (data.kind === "poll") {
-        const mine = data.my_answer;
         section.append(el("div", { class: "choices choices-list" }, data.choices.map((label, index) =>
-          el("button", { class: "choice", type: "button", "data-option": index,
-            "aria-pressed": mine && mine.choice === index ? "true" : "false",
-            onclick: () => { send({ type: "answer", step: data.step_id, choice: index });
-              for (const b of document.querySelectorAll("[data-option]")) {
-                b.setAttribute("aria-pressed", b.dataset.option === String(index) ? "true" : "false");
-              } } }, label))));
+          optionButton(data, index, label))));
       } else {
         const box = el("textarea", { id: "open-answer", maxlength: "280", rows: "3" },
           data.my_answer ? data.my_answer.text : "");
@@ -278,12 +285,7 @@
         el("p", {}, t("finale.utility", { share: c.share })),
         el("p", {}, t("finale.frugality", { energy: c.energy || "?", per_thousand: c.energy_per_thousand || "?" })),
         audience === "participant" && state.phase === "finale_vote"
-          ? el("button", { class: "choice", type: "button", "data-option": index,
-            "aria-pressed": data.my_answer && data.my_answer.choice === index ? "true" : "false",
-            onclick: () => { send({ type: "answer", step: data.step_id, choice: index });
-              for (const b of document.querySelectorAll("[data-option]")) {
-                b.setAttribute("aria-pressed", b.dataset.option === String(index) ? "true" : "false");
-              } } }, t("finale.choose"))
+          ? optionButton(data, index, t("finale.choose"))
           : ""));
     });
     section.append(grid);
