@@ -81,7 +81,9 @@ def main() -> None:
         create_database(env["DATABASE_URL"])
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["load_defaults"]):
-        subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+        subprocess.run(  # noqa: S603 - our own manage.py
+            [*manage, *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+        )
 
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen] = []
@@ -91,9 +93,20 @@ def main() -> None:
         log = open(BENCH_VAR / f"daphne-{port}.log", "ab")  # noqa: SIM115 - lives as long as this
         processes.append(
             subprocess.Popen(  # noqa: S603 - our own server
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                 "config.asgi:application"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "config.asgi:application",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         )
         urls.append(f"http://127.0.0.1:{port}")
@@ -102,9 +115,24 @@ def main() -> None:
         log = open(BENCH_VAR / f"worker-{index}.log", "ab")  # noqa: SIM115 - lives as long as this
         processes.append(
             subprocess.Popen(  # noqa: S603 - our own worker
-                [sys.executable, "-m", "celery", "--app", "config", "worker", "--concurrency", "2",
-                 "--loglevel", "WARNING", "--hostname", f"bench{index}@%h"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "--app",
+                    "config",
+                    "worker",
+                    "--concurrency",
+                    "2",
+                    "--loglevel",
+                    "WARNING",
+                    "--hostname",
+                    f"bench{index}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         )
         print(f"celery worker pid {processes[-1].pid}", flush=True)

@@ -28,6 +28,7 @@ presenter's split after the close equals the acknowledged votes. Every wait is b
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -97,8 +98,12 @@ def setup_django() -> None:
 def create_workshops(workshops: int, rooms: int, phones: int) -> tuple[str, list[WorkshopPlan]]:
     """An organisation, its facilitator (a session cookie) and workshops at a duel's answers."""
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth import get_user_model
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
     from django.contrib.sessions.backends.db import SessionStore
 
     from duels.generation import paste
@@ -124,8 +129,13 @@ def create_workshops(workshops: int, rooms: int, phones: int) -> tuple[str, list
         sys.exit("the catalogue is empty: run `manage.py load_defaults` on the platform first")
     script = Script.objects.create(organisation=org, slug=f"bench-{run}", title="Banc d'essai")
     step = Step.objects.create(
-        script=script, order=1, kind=Step.Kind.DUEL, title="Duel du banc d'essai",
-        prompt=prompt, model_a=models[0], model_b=models[1],
+        script=script,
+        order=1,
+        kind=Step.Kind.DUEL,
+        title="Duel du banc d'essai",
+        prompt=prompt,
+        model_a=models[0],
+        model_b=models[1],
     )
     answers = [paste(Generation(model=m, prompt=prompt, text=ANSWER)) for m in models]
     per_room = -(-phones // rooms)
@@ -201,7 +211,7 @@ class Screen:
             try:
                 await self.connect()
                 return
-            except (OSError, websockets.InvalidHandshake, asyncio.TimeoutError):
+            except (TimeoutError, OSError, websockets.InvalidHandshake):
                 await asyncio.sleep(0.2 * (attempt + 1))
         raise ConnectionError(f"no server took {self.path} back")
 
@@ -250,15 +260,19 @@ class Phone(Screen):
     def __init__(self, bases, first, room: RoomPlan, token: str):
         super().__init__(bases, first, f"/ws/salle/{room.join_code}/", f"{COOKIE}={token}")
         self.room = room
-        self.choice = random.choice(["a", "b", "both_equal"])
+        self.choice = random.choice(["a", "b", "both_equal"])  # noqa: S311 - not a secret
         self.client_id = uuid.uuid4().hex
         self.sent_at = self.acked_at = self.reveal_at = None
         self.refused = ""
 
     async def vote(self, round_id: int) -> None:
         """Send the vote until it is acknowledged or refused; re-send after a drop."""
-        message = {"type": "vote", "round": round_id, "choice": self.choice,
-                   "client_id": self.client_id}
+        message = {
+            "type": "vote",
+            "round": round_id,
+            "choice": self.choice,
+            "client_id": self.client_id,
+        }
         for _attempt in range(VOTE_ATTEMPTS):
             answer = self.expect(lambda m: m.get("client_id") == self.client_id)
             try:
@@ -322,8 +336,13 @@ def percentiles(values: list[float]) -> dict:
     def at(share):
         return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1)
 
-    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": round(ordered[-1], 1),
-            "count": len(ordered)}
+    return {
+        "p50": at(0.50),
+        "p95": at(0.95),
+        "p99": at(0.99),
+        "max": round(ordered[-1], 1),
+        "count": len(ordered),
+    }
 
 
 @dataclass
@@ -342,11 +361,10 @@ async def play(run: Run, window: float) -> None:
     started = time.monotonic()
 
     async def vote(phone: Phone, opened: asyncio.Future):
-        await asyncio.sleep(random.uniform(0, window))
-        try:
+        await asyncio.sleep(random.uniform(0, window))  # noqa: S311 - not a secret
+        # It may have missed the broadcast while reconnecting: the vote's answer says.
+        with contextlib.suppress(TimeoutError, ConnectionError):
             await asyncio.wait_for(opened, STEP_TIMEOUT)
-        except (ConnectionError, asyncio.TimeoutError):
-            pass  # it may have missed the broadcast while reconnecting: the vote says
         await phone.vote(run.plan.round_id)
 
     await asyncio.wait_for(
@@ -366,7 +384,7 @@ async def play(run: Run, window: float) -> None:
     for phone, future in zip(run.phones, revealed, strict=True):
         try:
             _, phone.reveal_at = await asyncio.wait_for(future, STEP_TIMEOUT)
-        except (ConnectionError, asyncio.TimeoutError):
+        except (TimeoutError, ConnectionError):
             phone.reveal_at = None
 
 
@@ -398,14 +416,17 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
 
     # Joins, over HTTP: a pool of threads stands for phones arriving together.
     started = time.monotonic()
-    seats = [(run, run.plan.rooms[i % len(run.plan.rooms)]) for run in runs
-             for i in range(args.phones)]
+    seats = [
+        (run, run.plan.rooms[i % len(run.plan.rooms)]) for run in runs for i in range(args.phones)
+    ]
     loop = asyncio.get_running_loop()
     with ThreadPoolExecutor(args.join_concurrency) as pool:
-        joined = await asyncio.gather(*(
-            loop.run_in_executor(pool, join, bases[i % len(bases)], room.join_code)
-            for i, (_, room) in enumerate(seats)
-        ))
+        joined = await asyncio.gather(
+            *(
+                loop.run_in_executor(pool, join, bases[i % len(bases)], room.join_code)
+                for i, (_, room) in enumerate(seats)
+            )
+        )
     join_s = time.monotonic() - started
     for i, ((run, room), (token, _)) in enumerate(zip(seats, joined, strict=True)):
         run.phones.append(Phone(bases, i, room, token))
@@ -414,7 +435,7 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
     screens = [s for run in runs for s in (run.facilitator, *run.presenters, *run.phones)]
     initial = [screen.expect(lambda m: m.get("type") == "state") for screen in screens]
     for batch in range(0, len(screens), 100):
-        await asyncio.gather(*(s.connect() for s in screens[batch:batch + 100]))
+        await asyncio.gather(*(s.connect() for s in screens[batch : batch + 100]))
     await asyncio.wait_for(asyncio.gather(*initial), STEP_TIMEOUT)
     connect_s = time.monotonic() - started
 
@@ -430,12 +451,18 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
         for presenter in run.presenters:
             since = presenter.correct_since(*counts[presenter.room.id])
             tally.append(None if since is None else max(0.0, since - last_sent[id(run)]) * 1000)
-            votes = [p for p in run.phones if p.acked_at is not None and p.room.id == presenter.room.id]
+            votes = [
+                p for p in run.phones if p.acked_at is not None and p.room.id == presenter.room.id
+            ]
             want = {c: sum(1 for p in votes if p.choice == c) for c in ("a", "b", "both_equal")}
             got = {c: (presenter.split or {}).get(c) for c in want}
             splits_right &= want == got
-    reveal = [(p.reveal_at - run.reveal_sent_at) * 1000 for run in runs for p in run.phones
-              if p.reveal_at is not None]
+    reveal = [
+        (p.reveal_at - run.reveal_sent_at) * 1000
+        for run in runs
+        for p in run.phones
+        if p.reveal_at is not None
+    ]
     reveal_500 = sum(1 for ms in reveal if ms <= 500) / len(phones)
     for screen in screens:
         await screen.close()
@@ -465,8 +492,12 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base-url", action="append", required=True,
-                        help="a web process of the platform (repeat for several)")
+    parser.add_argument(
+        "--base-url",
+        action="append",
+        required=True,
+        help="a web process of the platform (repeat for several)",
+    )
     parser.add_argument("--phones", type=int, default=100, help="phones per workshop")
     parser.add_argument("--rooms", type=int, default=1, help="rooms per workshop")
     parser.add_argument("--workshops", type=int, default=1)

@@ -12,7 +12,7 @@ from duels import streaming
 from workshop import live, messages, participants, proposals, tenancy
 from workshop.limits import TokenBucket
 from workshop.models import Room, Workshop
-from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, snapshot
+from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, for_broadcast, snapshot
 
 _flushes: set[asyncio.Task] = set()
 
@@ -84,10 +84,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def refuse(self, reason: str, **extra) -> None:
         await self.send_json({"type": "error", "reason": reason, **extra})
 
-    async def send_state(self) -> None:
-        state = await database_sync_to_async(snapshot)(
-            self.workshop, self.audience, self.room, self.participant
-        )
+    async def send_state(self, version: str | None = None) -> None:
+        """The whole state: read for this screen alone, or shared with the other screens
+        of this process when it follows a broadcast state change (`version`)."""
+        if version is None:
+            state = await database_sync_to_async(snapshot)(
+                self.workshop, self.audience, self.room, self.participant
+            )
+        else:
+            state = await database_sync_to_async(for_broadcast)(
+                version, self.workshop.pk, self.audience, self.room, self.participant
+            )
         await self.follow_streams((state.get("round") or {}).get("streams") or {})
         await self.send_json(state)
 
@@ -110,7 +117,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if side is None:
             return
         if event.get("done"):
-            await self.send_state()  # the whole answer, rendered, and the vote may open
+            # The whole answer, rendered, and the vote may open: one version per answer done.
+            await self.send_state(f"generation-{event['generation']}-done")
             return
         # Text only: the screen shows it as text until the rendered answer arrives.
         await self.send_json({"type": "stream", "side": side, "text": event["text"]})
@@ -118,7 +126,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     # Group messages -----------------------------------------------------------------------
 
     async def state_changed(self, event):
-        await self.send_state()
+        await self.send_state(event.get("version"))
 
     async def presence_update(self, event):
         await self.send_json({"type": "presence", "rooms": event["rooms"]})

@@ -87,8 +87,9 @@ def room_group(room_id: int) -> str:
 
 def broadcast(workshop_id: int) -> None:
     """Tell every screen of the workshop that its state changed (it reloads it)."""
+    # Each change has its own version: a web process builds the screens' state once for it.
     async_to_sync(get_channel_layer().group_send)(
-        workshop_group(workshop_id), {"type": "state.changed"}
+        workshop_group(workshop_id), {"type": "state.changed", "version": uuid.uuid4().hex}
     )
 
 

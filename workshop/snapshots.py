@@ -6,6 +6,9 @@ Nothing here reveals more than the phase allows: the answers appear with "answer
 the split of the vote after it closes, the models' names at the reveal.
 """
 
+import threading
+from collections import OrderedDict
+
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -38,10 +41,112 @@ def snapshot(
     """The screen's state, in the workshop's language."""
     workshop = Workshop.objects.select_related("current_step", "script").get(pk=workshop.pk)
     with translation.override(workshop.language):
-        return _snapshot(workshop, audience, room, participant)
+        state = _snapshot(workshop, audience, room)
+        if audience == PARTICIPANT and participant is not None:
+            state = personalise(state, Personal.read(workshop, participant), participant.pk)
+        return state
 
 
-def _snapshot(workshop, audience, room, participant) -> dict:
+class Broadcast:
+    """One state change as every screen of a web process sees it.
+
+    A thousand phones reload their state after each transition: what screens share (one
+    state per audience and room) is read once here, and what is a phone's own (its vote,
+    its answer) is read for every phone of the workshop in one query; each screen then
+    costs no query at all. Built after the change committed, so it is as fresh as a
+    screen's own snapshot would be.
+    """
+
+    def __init__(self, workshop_id: int):
+        self.workshop = Workshop.objects.select_related("current_step", "script").get(
+            pk=workshop_id
+        )
+        self.shared: dict[tuple[str, int | None], dict] = {}
+        self.personal: Personal | None = None
+        self.lock = threading.Lock()
+
+    def state(self, audience: str, room: Room | None, participant: Participant | None) -> dict:
+        key = (audience, room.pk if room else None)
+        with self.lock, translation.override(self.workshop.language):
+            if key not in self.shared:
+                self.shared[key] = _snapshot(self.workshop, audience, room)
+            state = self.shared[key]
+            if audience != PARTICIPANT or participant is None:
+                return state
+            if self.personal is None:
+                self.personal = Personal.read(self.workshop)
+            return personalise(state, self.personal, participant.pk)
+
+
+_RECENT = 32
+_recent: "OrderedDict[tuple[str, int], Broadcast]" = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def for_broadcast(
+    version: str,
+    workshop_id: int,
+    audience: str,
+    room: Room | None = None,
+    participant: Participant | None = None,
+) -> dict:
+    """A screen's state after the state change `version`, built once per web process."""
+    with _recent_lock:
+        found = _recent.get((version, workshop_id))
+        if found is None:
+            found = _recent[version, workshop_id] = Broadcast(workshop_id)
+            while len(_recent) > _RECENT:
+                _recent.popitem(last=False)
+    return found.state(audience, room, participant)
+
+
+class Personal:
+    """What each phone alone sees: its vote on the round shown, its answer to the step's
+    question. For one participant, or for the whole workshop at once."""
+
+    def __init__(self, votes: dict[int, dict], answers: dict[int, dict], has_round: bool):
+        self.votes, self.answers, self.has_round = votes, answers, has_round
+
+    @classmethod
+    def read(cls, workshop: Workshop, participant: Participant | None = None) -> "Personal":
+        who = {"participant": participant} if participant else {}
+        round_ = live.current_round(workshop)
+        votes = {}
+        if round_ is not None:
+            for vote in Vote.objects.filter(round=round_, **who):
+                votes[vote.participant_id] = {
+                    "choice": vote.choice,
+                    "reasons": vote.reasons,
+                    "comment_a": vote.comment_a,
+                    "comment_b": vote.comment_b,
+                    "client_id": vote.client_id,
+                }
+        answers = {}
+        step = workshop.current_step
+        if step is not None and step.kind in (Step.Kind.QUESTION, Step.Kind.FINALE):
+            rows = Answer.objects.filter(workshop=workshop, step=step, **who)
+            for participant_id, choice, text in rows.values_list("participant", "choice", "text"):
+                answers[participant_id] = {"choice": choice, "text": text}
+        return cls(votes, answers, round_ is not None)
+
+
+def personalise(shared: dict, personal: Personal, participant_id: int) -> dict:
+    """A copy of a phone's shared state with its own vote and answer: never another's."""
+    state = dict(shared)
+    if personal.has_round:
+        state["my_vote"] = personal.votes.get(participant_id)
+    mine = personal.answers.get(participant_id)
+    if "question" in state:
+        state["question"] = state["question"] | {"my_answer": mine}
+    if "finale" in state:
+        state["finale"] = state["finale"] | {
+            "my_answer": {"choice": mine["choice"]} if mine else None
+        }
+    return state
+
+
+def _snapshot(workshop, audience, room) -> dict:
+    """What every screen of this audience (and room) shows alike."""
     step = workshop.current_step
     state = {
         "type": "state",
@@ -69,15 +174,13 @@ def _snapshot(workshop, audience, room, participant) -> dict:
     if round_ is not None:
         state["round"] = _round(workshop, round_, audience, room)
     if step is not None and step.kind == Step.Kind.QUESTION:
-        state["question"] = _question(workshop, step, audience, room, participant)
+        state["question"] = _question(workshop, step, audience, room)
     if step is not None and step.kind == Step.Kind.FINALE:
-        state["finale"] = _finale(workshop, step, audience, room, participant)
+        state["finale"] = _finale(workshop, step, audience, room)
     if workshop.phase == live.ENDED:
         state["recap"] = recap(workshop)
     if audience == PARTICIPANT:
         state["accepts_proposals"] = workshop.accepts_proposals and workshop.phase != live.ENDED
-    if audience == PARTICIPANT and participant is not None and round_ is not None:
-        state["my_vote"] = _my_vote(round_, participant)
     if audience == FACILITATOR:
         state["allowed"] = live.allowed_commands(workshop)
         state["vote_mode"] = workshop.vote_mode
@@ -196,20 +299,7 @@ def _revealed(generation, language: str) -> dict:
     }
 
 
-def _my_vote(round_: Round, participant: Participant) -> dict | None:
-    vote = Vote.objects.filter(round=round_, participant=participant).first()
-    if vote is None:
-        return None
-    return {
-        "choice": vote.choice,
-        "reasons": vote.reasons,
-        "comment_a": vote.comment_a,
-        "comment_b": vote.comment_b,
-        "client_id": vote.client_id,
-    }
-
-
-def _question(workshop, step, audience, room, participant) -> dict:
+def _question(workshop, step, audience, room) -> dict:
     options = step.choice_list if step.question_kind != Step.QuestionKind.OPEN else []
     data = {
         "step_id": step.pk,
@@ -230,13 +320,10 @@ def _question(workshop, step, audience, room, participant) -> dict:
             data["results"] = {
                 "texts": list(texts.order_by("-updated_at").values_list("text", flat=True)[:40])
             }
-    if participant is not None:
-        mine = Answer.objects.filter(workshop=workshop, step=step, participant=participant).first()
-        data["my_answer"] = {"choice": mine.choice, "text": mine.text} if mine else None
     return data
 
 
-def _finale(workshop, step, audience, room, participant) -> dict:
+def _finale(workshop, step, audience, room) -> dict:
     found = live.candidates(workshop)
     data = {
         "step_id": step.pk,
@@ -262,9 +349,6 @@ def _finale(workshop, step, audience, room, participant) -> dict:
             "total": counts["total"],
         }
         data["winners"] = live.finale_winners(found, counts["total"])
-    if participant is not None:
-        mine = Answer.objects.filter(workshop=workshop, step=step, participant=participant).first()
-        data["my_answer"] = {"choice": mine.choice} if mine else None
     return data
 
 
