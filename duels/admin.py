@@ -122,12 +122,26 @@ class AIModelAdmin(admin.ModelAdmin):
         return model.size_class or _("inconnue")
 
 
+# A question asked live in a workshop is saved as a prompt named "direct-…" (see
+# workshop/live.py, ask_live_question): its words are a room's, often a participant's.
+LIVE_PROMPT_PREFIX = "direct-"
+
+
 @admin.register(Prompt)
 class PromptAdmin(admin.ModelAdmin):
     list_display = ["title", "language", "category", "source"]
     list_filter = ["language", "category"]
     search_fields = ["title", "text", "slug"]
     prepopulated_fields = {"slug": ["title"]}
+
+    def get_queryset(self, request):
+        # Every organisation's members read the shared library (and search it to build
+        # their scripts); the questions asked live in one organisation's workshops are
+        # not part of it. The autocomplete of a step's prompt reads this queryset too.
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.exclude(slug__startswith=LIVE_PROMPT_PREFIX)
 
 
 class PastedAnswerForm(forms.ModelForm):
