@@ -38,6 +38,8 @@ DEFAULTS = {
     "JOINS_PER_ADDRESS_PER_MINUTE": "100000",
     "CHANNEL_LAYER_PREFIX": "bench",
     "LOG_LEVEL": "WARNING",
+    # As in production (.env.example): pooled connections, not one opened per message.
+    "DATABASE_POOL_SIZE": "20",
 }
 
 

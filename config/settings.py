@@ -88,8 +88,23 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+        conn_health_checks=True,
     )
 }
+# PostgreSQL in production: a pool of connections per web process (DATABASE_POOL_SIZE).
+# Every WebSocket message reaches the database, and opening a connection costs more than
+# most queries; under ASGI, each request runs in a thread of its own, so connections are
+# pooled rather than kept per thread (which would exhaust PostgreSQL's 100 clients).
+# Off by default: the tests open and close their own.
+DATABASE_POOL_SIZE = envint("DATABASE_POOL_SIZE", 0)
+if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses both at once
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": DATABASE_POOL_SIZE,
+        # A request waits this long for a free connection, then fails: never forever.
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # The web server and the workers write at once: WAL and a wait, never "database is locked".
@@ -119,7 +134,15 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [_CHANNEL_HOST],
+            # redis-py refuses a command once a process's pool holds 100 connections: a
+            # thousand sockets of one web process joining or leaving their groups at
+            # once need more (Redis itself accepts 10,000 clients).
+            "hosts": [
+                {
+                    "address": _CHANNEL_HOST,
+                    "max_connections": envint("CHANNEL_LAYER_MAX_CONNECTIONS", 2000),
+                }
+            ],
             "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "duels"),
         },
     }

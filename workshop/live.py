@@ -384,30 +384,53 @@ def cast_vote(participant_id: int, ballot: Ballot) -> Vote:
 
     Sending the same vote twice stores it once: it is one row per participant and round.
     """
-    with transaction.atomic():
-        participant = (
-            Participant.objects.select_related("room__workshop").filter(pk=participant_id).first()
-        )
-        if participant is None or participant.removed_at is not None:
-            raise Refused("vous ne faites plus partie de cette salle")
-        with _round_lock(ballot.round_id, shared=True):
-            workshop = Workshop.objects.get(pk=participant.room.workshop_id)
-            if workshop.phase != VOTE_OPEN:
-                raise Refused("le vote n'est pas ouvert")
-            round_ = current_round(workshop)
-            if round_ is None or round_.pk != ballot.round_id:
-                raise Refused("ce vote ne porte pas sur le duel en cours")
-            vote, _created = Vote.objects.update_or_create(
-                round=round_,
-                participant=participant,
-                defaults={
-                    "choice": ballot.choice,
-                    "reasons": ballot.reasons,
-                    "comment_a": ballot.comment_a,
-                    "comment_b": ballot.comment_b,
-                    "client_id": ballot.client_id,
-                },
+    # A hall votes within seconds: a few small queries and one upsert, under the round's
+    # shared lock (taken first, so the phase read below is the one the close will see).
+    with transaction.atomic(), _round_lock(ballot.round_id, shared=True):
+        found = (
+            Participant.objects.filter(pk=participant_id)
+            .values(
+                "removed_at",
+                "room__workshop_id",
+                "room__workshop__phase",
+                "room__workshop__live_round_id",
+                "room__workshop__current_step_id",
             )
+            .first()
+        )
+        if found is None or found["removed_at"] is not None:
+            raise Refused("vous ne faites plus partie de cette salle")
+        if found["room__workshop__phase"] != VOTE_OPEN:
+            raise Refused("le vote n'est pas ouvert")
+        round_id = found["room__workshop__live_round_id"] or (
+            Round.objects.filter(
+                workshop_id=found["room__workshop_id"],
+                step_id=found["room__workshop__current_step_id"],
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if round_id is None or round_id != ballot.round_id:
+            raise Refused("ce vote ne porte pas sur le duel en cours")
+        changed = ["choice", "reasons", "comment_a", "comment_b", "client_id", "updated_at"]
+        vote = Vote(
+            round_id=round_id,
+            participant_id=participant_id,
+            choice=ballot.choice,
+            reasons=ballot.reasons,
+            comment_a=ballot.comment_a,
+            comment_b=ballot.comment_b,
+            client_id=ballot.client_id,
+        )
+        # One row per participant and round: a second vote (or the same one sent again
+        # after a reconnection) updates it.
+        Vote.objects.bulk_create(
+            [vote],
+            update_conflicts=True,
+            unique_fields=["round", "participant"],
+            update_fields=changed,
+        )
     return vote
 
 

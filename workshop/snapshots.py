@@ -41,9 +41,11 @@ def snapshot(
     """The screen's state, in the workshop's language."""
     workshop = Workshop.objects.select_related("current_step", "script").get(pk=workshop.pk)
     with translation.override(workshop.language):
-        state = _snapshot(workshop, audience, room)
+        round_ = live.current_round(workshop)
+        state = _snapshot(workshop, round_, audience, room)
         if audience == PARTICIPANT and participant is not None:
-            state = personalise(state, Personal.read(workshop, participant), participant.pk)
+            personal = Personal.read(workshop, round_, participant)
+            state = personalise(state, personal, participant.pk)
         return state
 
 
@@ -61,6 +63,7 @@ class Broadcast:
         self.workshop = Workshop.objects.select_related("current_step", "script").get(
             pk=workshop_id
         )
+        self.round = live.current_round(self.workshop)
         self.shared: dict[tuple[str, int | None], dict] = {}
         self.personal: Personal | None = None
         self.lock = threading.Lock()
@@ -69,12 +72,12 @@ class Broadcast:
         key = (audience, room.pk if room else None)
         with self.lock, translation.override(self.workshop.language):
             if key not in self.shared:
-                self.shared[key] = _snapshot(self.workshop, audience, room)
+                self.shared[key] = _snapshot(self.workshop, self.round, audience, room)
             state = self.shared[key]
             if audience != PARTICIPANT or participant is None:
                 return state
             if self.personal is None:
-                self.personal = Personal.read(self.workshop)
+                self.personal = Personal.read(self.workshop, self.round)
             return personalise(state, self.personal, participant.pk)
 
 
@@ -108,9 +111,10 @@ class Personal:
         self.votes, self.answers, self.has_round = votes, answers, has_round
 
     @classmethod
-    def read(cls, workshop: Workshop, participant: Participant | None = None) -> "Personal":
+    def read(
+        cls, workshop: Workshop, round_: Round | None, participant: Participant | None = None
+    ) -> "Personal":
         who = {"participant": participant} if participant else {}
-        round_ = live.current_round(workshop)
         votes = {}
         if round_ is not None:
             for vote in Vote.objects.filter(round=round_, **who):
@@ -145,7 +149,7 @@ def personalise(shared: dict, personal: Personal, participant_id: int) -> dict:
     return state
 
 
-def _snapshot(workshop, audience, room) -> dict:
+def _snapshot(workshop, round_, audience, room) -> dict:
     """What every screen of this audience (and room) shows alike."""
     step = workshop.current_step
     state = {
@@ -170,7 +174,6 @@ def _snapshot(workshop, audience, room) -> dict:
         }
         if audience == FACILITATOR:
             state["step"]["notes_html"] = render(step.speaker_notes)
-    round_ = live.current_round(workshop)
     if round_ is not None:
         state["round"] = _round(workshop, round_, audience, room)
     if step is not None and step.kind == Step.Kind.QUESTION:
