@@ -1,5 +1,10 @@
 """The small schema of what screens may send over their WebSocket, checked before anything
-else happens. Anything else is refused with a reason, and changes nothing."""
+else happens. Anything else is refused with a reason, and changes nothing.
+
+Each function returns the checked values or raises `Invalid`, never another error,
+whatever it is given. What `decode` returns nests no deeper than a message needs, and
+its text holds no NUL and no lone surrogate (which the JSON escapes "\\u0000" and
+"\\ud800" would smuggle in, and which no database stores)."""
 
 import json
 import re
@@ -10,6 +15,13 @@ from workshop.models import Vote
 MAX_MESSAGE_BYTES = 8 * 1024
 MAX_COMMENT = 2000
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# A vote's reasons are the deepest part of any message, three levels down
+# ({"reasons": {"a": ["useful"]}}); one more is spare.
+MAX_DEPTH = 4
+TOO_DEEP = "message trop imbriqué"
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Round ids go into PostgreSQL's advisory locks, whose keys are 32-bit integers.
+MAX_ROUND_ID = 2**31 - 1
 
 
 class Invalid(Exception):
@@ -27,9 +39,31 @@ def decode(text: str | None) -> dict:
         message = json.loads(text)
     except ValueError:
         raise Invalid("message illisible (JSON attendu)") from None
+    except RecursionError:
+        # "[[[[…" a thousand deep fits in the size limit; how deep is too deep for the
+        # parser depends on the stack, so it gets the same reason as the check below.
+        raise Invalid(TOO_DEEP) from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         raise Invalid("message sans type")
+    _check_shape(message)
     return message
+
+
+def _check_shape(message: dict) -> None:
+    """No deeper than MAX_DEPTH, and only text that a database can store."""
+    pending = [(message, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            if UNSTORABLE.search(value):
+                raise Invalid("caractère interdit dans le message")
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth > MAX_DEPTH:
+            raise Invalid(TOO_DEEP)
+        children = [*value, *value.values()] if isinstance(value, dict) else value
+        pending.extend((child, depth + 1) for child in children)
 
 
 def ballot(message: dict) -> Ballot:
@@ -37,7 +71,11 @@ def ballot(message: dict) -> Ballot:
     if set(message) - allowed:
         raise Invalid("champ inconnu dans le vote")
     round_id = message.get("round")
-    if not isinstance(round_id, int) or isinstance(round_id, bool):
+    if (
+        not isinstance(round_id, int)
+        or isinstance(round_id, bool)
+        or not 0 < round_id <= MAX_ROUND_ID
+    ):
         raise Invalid("vote sans duel")
     choice = message.get("choice")
     if choice not in Vote.Choice.values:
