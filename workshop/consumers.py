@@ -3,6 +3,7 @@ check each message against workshop/messages.py and call workshop/live.py."""
 
 import asyncio
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -17,19 +18,25 @@ from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, for_broadcas
 _flushes: set[asyncio.Task] = set()
 
 
-async def schedule_flush(kind: str, object_id: int, publish) -> None:
+async def schedule_flush(kind: str, object_id: int, publish, audience: str) -> None:
     """The first event of a burst sends the news of the whole burst a moment later."""
-    if not await database_sync_to_async(live.claim_flush)(kind, object_id):
+    if not await database_sync_to_async(live.claim_flush)(f"{kind}.{audience}", object_id):
         return
 
     async def flush():
-        await asyncio.sleep(live.FLUSH_INTERVAL_SECONDS)
-        await database_sync_to_async(publish)(object_id)
+        await asyncio.sleep(live.FLUSH_INTERVAL_SECONDS[audience])
+        await database_sync_to_async(publish)(object_id, audience)
 
     # Kept referenced until done; it outlives this connection if need be.
     task = asyncio.ensure_future(flush())
     _flushes.add(task)
     task.add_done_callback(_flushes.discard)
+
+
+async def schedule_flushes(kind: str, object_id: int, publish) -> None:
+    """News for the screens (soon) and for the phones (a little later)."""
+    for audience in (live.SCREENS, live.PHONES):
+        await schedule_flush(kind, object_id, publish, audience)
 
 
 # Refused at the handshake: not who they say they are (WebSocket close codes 4000+).
@@ -50,7 +57,12 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if not await database_sync_to_async(self.authenticate)():
             await self.close(code=FORBIDDEN)
             return
-        self.groups_joined = [live.workshop_group(self.workshop.pk)]
+        self.groups_joined = [
+            live.workshop_group(self.workshop.pk),
+            live.audience_group(
+                self.workshop.pk, live.PHONES if self.audience == PARTICIPANT else live.SCREENS
+            ),
+        ]
         if self.room is not None:
             self.groups_joined.append(live.room_group(self.room.pk))
         for group in self.groups_joined:
@@ -65,6 +77,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     def authenticate(self) -> bool:
         raise NotImplementedError
+
+    async def dispatch(self, message):
+        """Channels' own, without its hop to the database thread before every message.
+
+        Channels closes stale database connections before each handler; here the
+        database is reached only through database_sync_to_async, which does so itself.
+        A thousand screens receiving counts a few times a second must not queue behind
+        those hops (the votes wait in the same thread).
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None):
         if not self.bucket.take():
@@ -182,20 +207,20 @@ class ParticipantConsumer(LiveConsumer):
                 "choice": ballot.choice,
             }
         )
-        await schedule_flush("tally", ballot.round_id, live.publish_tallies)
+        await schedule_flushes("tally", ballot.round_id, live.publish_tallies)
 
     async def handle_answer(self, message: dict) -> None:
         step_id, choice, text = messages.answer(message)
         await database_sync_to_async(live.answer)(self.participant.pk, step_id, choice, text)
         await self.send_json({"type": "answer.ack", "step": step_id})
         # The count of answers on every screen, a few times a second at most.
-        await schedule_flush("answers", self.workshop.pk, live.publish_state)
+        await schedule_flush("answers", self.workshop.pk, live.publish_state, live.SCREENS)
 
     async def connect(self):
         await super().connect()
         if self.participant is not None:
             # The room's count of participants, on every screen, coalesced.
-            await schedule_flush("presence", self.workshop.pk, live.publish_presence)
+            await schedule_flushes("presence", self.workshop.pk, live.publish_presence)
 
 
 class PresenterConsumer(LiveConsumer):

@@ -12,6 +12,7 @@ and reconnect. A vote is stored in a transaction that holds the round against a
 concurrent close, and acknowledged only after it commits.
 """
 
+import logging
 import random
 import uuid
 from contextlib import contextmanager
@@ -32,6 +33,8 @@ from duels.impact import estimate_for
 from duels.models import AIModel, Generation, Prompt
 from workshop.models import Answer, HandCount, Participant, Room, Round, Step, Vote, Workshop
 from workshop.preparation import prepare
+
+logger = logging.getLogger(__name__)
 
 LOBBY = "lobby"
 SLIDE = "slide"
@@ -279,6 +282,7 @@ def transition(workshop_id: int, name: str) -> Workshop:
                 f"« {command.label} » n'est pas possible pendant la phase "
                 f"« {PHASE_LABELS.get(workshop.phase, workshop.phase)} »"
             )
+        previous = workshop.phase
         command.apply(workshop)
         if command.changes_phase:
             workshop.phase_changed_at = timezone.now()
@@ -286,6 +290,14 @@ def transition(workshop_id: int, name: str) -> Workshop:
             update_fields=["phase", "phase_changed_at", "current_step", "status", "live_round"]
         )
         transaction.on_commit(lambda: broadcast(workshop_id))
+    logger.info(
+        "workshop %s: %s, %s -> %s",
+        workshop_id,
+        name,
+        previous,
+        workshop.phase,
+        extra={"workshop": workshop_id, "command": name, "phase": workshop.phase},
+    )
     return workshop
 
 
@@ -347,6 +359,13 @@ def ask_live_question(
         workshop.phase_changed_at = now
         workshop.save(update_fields=["live_round", "phase", "phase_changed_at"])
         transaction.on_commit(lambda: broadcast(workshop_id))
+    logger.info(
+        "workshop %s: live question, round %s (%s)",
+        workshop_id,
+        round_.pk,
+        mode,
+        extra={"workshop": workshop_id, "round": round_.pk, "phase": DUEL_ANSWERS},
+    )
     return round_
 
 
@@ -384,6 +403,18 @@ def cast_vote(participant_id: int, ballot: Ballot) -> Vote:
 
     Sending the same vote twice stores it once: it is one row per participant and round.
     """
+    try:
+        return _store_vote(participant_id, ballot)
+    except Refused as refusal:
+        logger.info(
+            "vote refused: %s",
+            refusal.reason,
+            extra={"participant": participant_id, "round": ballot.round_id},
+        )
+        raise
+
+
+def _store_vote(participant_id: int, ballot: Ballot) -> Vote:
     # A hall votes within seconds: a few small queries and one upsert, under the round's
     # shared lock (taken first, so the phase read below is the one the close will see).
     with transaction.atomic(), _round_lock(ballot.round_id, shared=True):
@@ -626,7 +657,15 @@ def answer_counts(workshop: Workshop, step: Step, options: int) -> dict:
 
 # Tallies and presence: coalesced, a few broadcasts a second at most ------------------------
 
-FLUSH_INTERVAL_SECONDS = 0.3
+# The projector and the facilitator's panel follow the count closely; phones, by the
+# thousand, every two seconds (ten times fewer messages for the web processes to deliver).
+SCREENS, PHONES = "screens", "phones"
+FLUSH_INTERVAL_SECONDS = {SCREENS: 0.3, PHONES: 2.0}
+
+
+def audience_group(workshop_id: int, audience: str) -> str:
+    """The workshop's presenters and facilitator (SCREENS), or its phones (PHONES)."""
+    return f"workshop.{workshop_id}.{audience}"
 
 
 def _flush_key(kind: str, object_id: int) -> str:
@@ -644,15 +683,15 @@ def _release_flush(kind: str, object_id: int) -> None:
     client().delete(_flush_key(kind, object_id))
 
 
-def publish_tallies(round_id: int) -> None:
-    _release_flush("tally", round_id)
+def publish_tallies(round_id: int, audience: str) -> None:
+    _release_flush(f"tally.{audience}", round_id)
     round_ = Round.objects.select_related("workshop").filter(pk=round_id).first()
     if round_ is None or round_.workshop.phase != VOTE_OPEN:
         return
     counts = tallies(round_)
     counts["rooms"] = {str(room): value for room, value in counts["rooms"].items()}
     async_to_sync(get_channel_layer().group_send)(
-        workshop_group(round_.workshop_id), {"type": "tally.update", **counts}
+        audience_group(round_.workshop_id, audience), {"type": "tally.update", **counts}
     )
 
 
@@ -667,13 +706,14 @@ def presence(workshop_id: int) -> dict[str, int]:
     return {str(room): counts.get(room, 0) for room in rooms}
 
 
-def publish_state(workshop_id: int) -> None:
-    _release_flush("answers", workshop_id)
+def publish_state(workshop_id: int, audience: str) -> None:
+    _release_flush(f"answers.{audience}", workshop_id)
     broadcast(workshop_id)
 
 
-def publish_presence(workshop_id: int) -> None:
-    _release_flush("presence", workshop_id)
+def publish_presence(workshop_id: int, audience: str) -> None:
+    _release_flush(f"presence.{audience}", workshop_id)
     async_to_sync(get_channel_layer().group_send)(
-        workshop_group(workshop_id), {"type": "presence.update", "rooms": presence(workshop_id)}
+        audience_group(workshop_id, audience),
+        {"type": "presence.update", "rooms": presence(workshop_id)},
     )
