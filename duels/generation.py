@@ -199,6 +199,7 @@ def _after_error(generation: Generation, token: str, error: providers.ProviderEr
         attempts,
         error.message,
         error.retryable,
+        extra={"generation": generation.pk, "model": generation.model_id, "attempt": attempts},
     )
     if error.retryable and attempts < max_attempts():
         countdown = backoff_seconds(attempts, error.retry_after)
@@ -219,12 +220,22 @@ def _after_error(generation: Generation, token: str, error: providers.ProviderEr
         error=error.message,
         finished_at=timezone.now(),
     )
+    logger.warning(
+        "generation %s failed (attempt %s): %s",
+        generation.pk,
+        attempts,
+        error.message,
+        extra={"generation": generation.pk, "model": generation.model_id, "attempt": attempts},
+    )
     return Outcome(FAILED, message=error.message)
 
 
 def _fail_unclaimed(generation_id: int, message: str) -> Outcome:
     Generation.objects.filter(pk=generation_id, status=Generation.Status.PENDING).update(
         status=Generation.Status.FAILED, error=message, finished_at=timezone.now()
+    )
+    logger.warning(
+        "generation %s failed: %s", generation_id, message, extra={"generation": generation_id}
     )
     return Outcome(FAILED, message=message)
 
