@@ -19,7 +19,9 @@ RUN DEBUG=0 ALLOWED_HOSTS=build REDIS_URL=redis://unused:6379/0 \
     SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
     python manage.py collectstatic --noinput
 
-RUN useradd --create-home duels && mkdir -p /app/var && chown duels /app/var
+# var/exports: the volume that workers write vote archives to and web processes serve from
+# (docker-compose.yml); a new volume takes this folder's owner.
+RUN useradd --create-home duels && mkdir -p /app/var/exports && chown -R duels /app/var
 USER duels
 EXPOSE 8000
 CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "config.asgi:application"]
