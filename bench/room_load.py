@@ -52,7 +52,8 @@ from production import production_env  # noqa: E402
 COOKIE = "duels_participant"
 CONNECT_TIMEOUT = 30
 STEP_TIMEOUT = 60
-VOTE_ATTEMPTS = 5
+VOTE_ATTEMPTS = 20
+RETRY_DELAY = 0.5
 
 ANSWER = """Les centres de données consomment de l'électricité pour **calculer** et pour se
 **refroidir** : les processeurs chauffent, et il faut évacuer cette chaleur.
@@ -264,6 +265,7 @@ class Phone(Screen):
         self.client_id = uuid.uuid4().hex
         self.sent_at = self.acked_at = self.reveal_at = None
         self.refused = ""
+        self.retries = 0
 
     async def vote(self, round_id: int) -> None:
         """Send the vote until it is acknowledged or refused; re-send after a drop."""
@@ -285,8 +287,13 @@ class Phone(Screen):
                 continue
             if reply["type"] == "vote.ack":
                 self.acked_at = at
-            else:
-                self.refused = reply.get("reason", "refused")
+                return
+            if reply.get("retry"):
+                # Not stored for a passing reason: the same vote again, a moment later.
+                self.retries += 1
+                await asyncio.sleep(RETRY_DELAY)
+                continue
+            self.refused = reply.get("reason", "refused")
             return
         self.refused = "no answer after reconnecting"
 
@@ -487,6 +494,7 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
         "reveal_ms": percentiles(reveal),
         "reveal_within_500ms": round(reveal_500, 4),
         "reconnects": sum(s.reconnects for s in screens),
+        "retries": sum(p.retries for p in phones),
     }
 
 

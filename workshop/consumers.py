@@ -2,12 +2,15 @@
 check each message against workshop/messages.py and call workshop/live.py."""
 
 import asyncio
+import logging
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils.translation import gettext_noop
+from redis.exceptions import RedisError
 
 from duels import streaming
 from workshop import live, messages, participants, proposals, tenancy
@@ -15,29 +18,44 @@ from workshop.limits import TokenBucket
 from workshop.models import Room, Workshop
 from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, for_broadcast, snapshot
 
-_flushes: set[asyncio.Task] = set()
+logger = logging.getLogger(__name__)
+
+# News being coalesced in this process: (kind, object id, audience) -> its sending task.
+# Each web process coalesces its own events, with no shared claim: a process killed with
+# news pending loses only that news, never another's.
+_flushes: dict[tuple[str, int, str], asyncio.Task] = {}
 
 
-async def schedule_flush(kind: str, object_id: int, publish, audience: str) -> None:
+def schedule_flush(kind: str, object_id: int, publish, audience: str) -> None:
     """The first event of a burst sends the news of the whole burst a moment later."""
-    if not await database_sync_to_async(live.claim_flush)(f"{kind}.{audience}", object_id):
+    key = (kind, object_id, audience)
+    pending = _flushes.get(key)
+    if pending is not None and not pending.done() and not pending.get_loop().is_closed():
         return
 
     async def flush():
         await asyncio.sleep(live.FLUSH_INTERVAL_SECONDS[audience])
-        await database_sync_to_async(publish)(object_id, audience)
+        # Released before counting: an event during the count schedules the next flush.
+        _flushes.pop(key, None)
+        try:
+            await database_sync_to_async(publish)(object_id, audience)
+        except (DatabaseError, RedisError):
+            # The events themselves are stored; screens read them again on reconnecting.
+            logger.warning("no %s news: database or Redis unavailable", kind, exc_info=True)
 
-    # Kept referenced until done; it outlives this connection if need be.
-    task = asyncio.ensure_future(flush())
-    _flushes.add(task)
-    task.add_done_callback(_flushes.discard)
+    # Kept referenced until done; it outlives the connection that scheduled it.
+    _flushes[key] = asyncio.ensure_future(flush())
 
 
-async def schedule_flushes(kind: str, object_id: int, publish) -> None:
+def schedule_flushes(kind: str, object_id: int, publish) -> None:
     """News for the screens (soon) and for the phones (a little later)."""
     for audience in (live.SCREENS, live.PHONES):
-        await schedule_flush(kind, object_id, publish, audience)
+        schedule_flush(kind, object_id, publish, audience)
 
+
+UNAVAILABLE = gettext_noop(
+    "enregistrement impossible pour l'instant : nouvel essai dans un instant"
+)
 
 # Refused at the handshake: not who they say they are (WebSocket close codes 4000+).
 FORBIDDEN = 4403
@@ -102,6 +120,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.refuse(error.reason)
         except live.Refused as error:
             await self.refuse(error.reason)
+        except DatabaseError:
+            # Nothing was stored (the transaction rolled back): say so, and to try again.
+            logger.warning("database unavailable for a %s message", self.audience, exc_info=True)
+            await self.refuse(UNAVAILABLE, retry=True)
 
     async def handle(self, message: dict) -> None:
         raise messages.Invalid("cet écran n'envoie rien")
@@ -198,6 +220,11 @@ class ParticipantConsumer(LiveConsumer):
         except live.Refused as error:
             await self.refuse(error.reason, client_id=ballot.client_id)
             return
+        except DatabaseError:
+            # Not stored, so not acknowledged: the phone keeps the vote and sends it again.
+            logger.warning("vote not stored: database unavailable", exc_info=True)
+            await self.refuse(UNAVAILABLE, client_id=ballot.client_id, retry=True)
+            return
         # Committed: now, and only now, the phone is told.
         await self.send_json(
             {
@@ -207,20 +234,20 @@ class ParticipantConsumer(LiveConsumer):
                 "choice": ballot.choice,
             }
         )
-        await schedule_flushes("tally", ballot.round_id, live.publish_tallies)
+        schedule_flushes("tally", ballot.round_id, live.publish_tallies)
 
     async def handle_answer(self, message: dict) -> None:
         step_id, choice, text = messages.answer(message)
         await database_sync_to_async(live.answer)(self.participant.pk, step_id, choice, text)
         await self.send_json({"type": "answer.ack", "step": step_id})
         # The count of answers on every screen, a few times a second at most.
-        await schedule_flush("answers", self.workshop.pk, live.publish_state, live.SCREENS)
+        schedule_flush("answers", self.workshop.pk, live.publish_state, live.SCREENS)
 
     async def connect(self):
         await super().connect()
         if self.participant is not None:
             # The room's count of participants, on every screen, coalesced.
-            await schedule_flushes("presence", self.workshop.pk, live.publish_presence)
+            schedule_flushes("presence", self.workshop.pk, live.publish_presence)
 
 
 class PresenterConsumer(LiveConsumer):

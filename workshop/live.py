@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -28,7 +27,6 @@ from django.utils.translation import gettext_lazy as _
 
 from duels import generation as fetching
 from duels import pairs
-from duels.concurrency import client
 from duels.impact import estimate_for
 from duels.models import AIModel, Generation, Prompt
 from workshop.models import Answer, HandCount, Participant, Room, Round, Step, Vote, Workshop
@@ -668,23 +666,7 @@ def audience_group(workshop_id: int, audience: str) -> str:
     return f"workshop.{workshop_id}.{audience}"
 
 
-def _flush_key(kind: str, object_id: int) -> str:
-    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
-    return f"duels:{prefix}:{kind}:{object_id}"
-
-
-def claim_flush(kind: str, object_id: int) -> bool:
-    """True for the first event of a burst: it sends the news of all of them, shortly."""
-    return bool(client().set(_flush_key(kind, object_id), 1, nx=True, ex=5))
-
-
-def _release_flush(kind: str, object_id: int) -> None:
-    # Released before counting: an event during the count schedules the next flush.
-    client().delete(_flush_key(kind, object_id))
-
-
 def publish_tallies(round_id: int, audience: str) -> None:
-    _release_flush(f"tally.{audience}", round_id)
     round_ = Round.objects.select_related("workshop").filter(pk=round_id).first()
     if round_ is None or round_.workshop.phase != VOTE_OPEN:
         return
@@ -707,12 +689,10 @@ def presence(workshop_id: int) -> dict[str, int]:
 
 
 def publish_state(workshop_id: int, audience: str) -> None:
-    _release_flush(f"answers.{audience}", workshop_id)
     broadcast(workshop_id)
 
 
 def publish_presence(workshop_id: int, audience: str) -> None:
-    _release_flush(f"presence.{audience}", workshop_id)
     async_to_sync(get_channel_layer().group_send)(
         audience_group(workshop_id, audience),
         {"type": "presence.update", "rooms": presence(workshop_id)},

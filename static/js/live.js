@@ -102,7 +102,15 @@
       setVoteStatus(t("vote.saved"), "ok");
     } else if (message.type === "error") {
       const pending = loadPending();
-      if (pending && pending.client_id === message.client_id) clearPending();
+      if (pending && pending.client_id === message.client_id) {
+        // Not stored, for a passing reason (the database away): kept, and sent again soon.
+        if (message.retry) {
+          setVoteStatus(message.reason, "");
+          setTimeout(resendPendingVote, 1500);
+          return;
+        }
+        clearPending();
+      }
       setVoteStatus(message.reason, "error");
       showError(message.reason);
     }
