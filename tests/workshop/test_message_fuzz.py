@@ -1,7 +1,8 @@
 """The WebSocket message schema under arbitrary input (hypothesis): each check returns
 well-typed values within its bounds or refuses with a reason, never another error; and
-through the real consumers, every malformed message is answered with that reason, the
-connection stays open and nothing is stored."""
+through the real consumers, a phone's and the facilitator's malformed (or, while the vote
+is open, refused) messages are each answered with an error, the schema's own reason where
+the schema refuses, on a connection that stays open, and nothing is stored."""
 
 import asyncio
 import contextlib
@@ -456,8 +457,8 @@ def would_be_accepted(schema: dict, frame, round_id: int, rooms: set[int]) -> bo
 
 class Screen:
     """One WebSocket kept open across hypothesis' examples, on an event loop that keeps
-    running in a thread of its own (a loop paused between examples would time out the
-    channel layer's reads from Redis)."""
+    running in a thread of its own: a loop paused between examples would stall the
+    consumer's reads from Redis, as no server ever does."""
 
     def __init__(self, loop, path: str, *headers):
         self.loop, self.path, self.headers = loop, path, [ORIGIN, *headers]
