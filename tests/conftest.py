@@ -17,6 +17,18 @@ def make_user(username: str, **extra):
 
 
 @pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """A channel layer of each test's own. Tests run their WebSockets in event loops of
+    their own (asyncio.run); a layer kept from an earlier, closed loop can hold a lock
+    that no task is left to release, and a later receive on it would wait forever."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # The real hasher is slow on purpose; tests log in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -16,7 +16,14 @@ from duels import streaming
 from workshop import live, messages, participants, proposals, tenancy
 from workshop.limits import TokenBucket
 from workshop.models import Room, Workshop
-from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, for_broadcast, snapshot
+from workshop.snapshots import (
+    FACILITATOR,
+    PARTICIPANT,
+    PRESENTER,
+    built_for_broadcast,
+    for_broadcast,
+    snapshot,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -139,9 +146,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 self.workshop, self.audience, self.room, self.participant
             )
         else:
-            state = await database_sync_to_async(for_broadcast)(
-                version, self.workshop.pk, self.audience, self.room, self.participant
-            )
+            who = (self.workshop.pk, self.audience, self.room, self.participant)
+            state = built_for_broadcast(version, *who) or await database_sync_to_async(
+                for_broadcast
+            )(version, *who)
         await self.follow_streams((state.get("round") or {}).get("streams") or {})
         await self.send_json(state)
 

@@ -68,6 +68,13 @@ class Broadcast:
         self.personal: Personal | None = None
         self.lock = threading.Lock()
 
+    def built(self, audience: str, room: Room | None, participant: Participant | None) -> bool:
+        """Whether `state()` would read nothing more from the database."""
+        with self.lock:
+            shared = (audience, room.pk if room else None) in self.shared
+            needs_personal = audience == PARTICIPANT and participant is not None
+            return shared and (self.personal is not None or not needs_personal)
+
     def state(self, audience: str, room: Room | None, participant: Participant | None) -> dict:
         key = (audience, room.pk if room else None)
         with self.lock, translation.override(self.workshop.language):
@@ -84,6 +91,24 @@ class Broadcast:
 _RECENT = 32
 _recent: "OrderedDict[tuple[str, int], Broadcast]" = OrderedDict()
 _recent_lock = threading.Lock()
+
+
+def built_for_broadcast(
+    version: str,
+    workshop_id: int,
+    audience: str,
+    room: Room | None = None,
+    participant: Participant | None = None,
+) -> dict | None:
+    """The screen's state if this process has built it already (no query), else None.
+
+    Safe to call from the event loop: the other screens of the process are then served
+    without a trip to the database thread each."""
+    with _recent_lock:
+        found = _recent.get((version, workshop_id))
+    if found is None or not found.built(audience, room, participant):
+        return None
+    return found.state(audience, room, participant)
 
 
 def for_broadcast(

@@ -32,6 +32,10 @@ def cookie(name, value):
 async def connect(path, *headers):
     communicator = WebsocketCommunicator(application, path, headers=[ORIGIN, *headers])
     connected, code = await communicator.connect(timeout=5)
+    if not connected:
+        # As a server does after a refusal: the consumer is told the socket is gone, and
+        # ends (else it would still be listening when the test's event loop closes).
+        await communicator.disconnect()
     return communicator, connected, code
 
 
@@ -110,6 +114,7 @@ def test_a_cross_site_origin_is_refused(live_workshop):
             headers=[(b"origin", b"https://evil.example")],
         )
         connected, _ = await communicator.connect(timeout=5)
+        await communicator.disconnect()
         return connected
 
     assert not run(scenario())
