@@ -45,7 +45,7 @@ def schedule_flush(kind: str, object_id: int, publish, audience: str) -> None:
         # Released before counting: an event during the count schedules the next flush.
         _flushes.pop(key, None)
         try:
-            await database_sync_to_async(publish)(object_id, audience)
+            await database_sync_to_async(publish, thread_sensitive=False)(object_id, audience)
         except (DatabaseError, RedisError):
             # The events themselves are stored; screens read them again on reconnecting.
             logger.warning("no %s news: database or Redis unavailable", kind, exc_info=True)
@@ -224,7 +224,11 @@ class ParticipantConsumer(LiveConsumer):
             raise messages.Invalid("un téléphone ne peut que voter ou répondre")
         ballot = messages.ballot(message)
         try:
-            await database_sync_to_async(live.cast_vote)(self.participant.pk, ballot)
+            # In a thread of the pool, not the consumers' shared one: a hall's votes are
+            # stored side by side, never queued behind the screens' state.
+            await database_sync_to_async(live.cast_vote, thread_sensitive=False)(
+                self.participant.pk, ballot
+            )
         except live.Refused as error:
             await self.refuse(error.reason, client_id=ballot.client_id)
             return

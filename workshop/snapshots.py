@@ -8,6 +8,7 @@ the split of the vote after it closes, the models' names at the reveal.
 
 import threading
 from collections import OrderedDict
+from functools import cached_property
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -41,10 +42,10 @@ def snapshot(
     """The screen's state, in the workshop's language."""
     workshop = Workshop.objects.select_related("current_step", "script").get(pk=workshop.pk)
     with translation.override(workshop.language):
-        round_ = live.current_round(workshop)
-        state = _snapshot(workshop, round_, audience, room)
+        reading = Reading(workshop, live.current_round(workshop))
+        state = _snapshot(reading, audience, room)
         if audience == PARTICIPANT and participant is not None:
-            personal = Personal.read(workshop, round_, participant)
+            personal = Personal.read(workshop, reading.round, participant)
             state = personalise(state, personal, participant.pk)
         return state
 
@@ -63,7 +64,7 @@ class Broadcast:
         self.workshop = Workshop.objects.select_related("current_step", "script").get(
             pk=workshop_id
         )
-        self.round = live.current_round(self.workshop)
+        self.reading = Reading(self.workshop, live.current_round(self.workshop))
         self.shared: dict[tuple[str, int | None], dict] = {}
         self.personal: Personal | None = None
         self.lock = threading.Lock()
@@ -79,12 +80,12 @@ class Broadcast:
         key = (audience, room.pk if room else None)
         with self.lock, translation.override(self.workshop.language):
             if key not in self.shared:
-                self.shared[key] = _snapshot(self.workshop, self.round, audience, room)
+                self.shared[key] = _snapshot(self.reading, audience, room)
             state = self.shared[key]
             if audience != PARTICIPANT or participant is None:
                 return state
             if self.personal is None:
-                self.personal = Personal.read(self.workshop, self.round)
+                self.personal = Personal.read(self.workshop, self.reading.round)
             return personalise(state, self.personal, participant.pk)
 
 
@@ -174,8 +175,38 @@ def personalise(shared: dict, personal: Personal, participant_id: int) -> dict:
     return state
 
 
-def _snapshot(workshop, round_, audience, room) -> dict:
+class Reading:
+    """One reading of a workshop's state. What the states of several screens share (the
+    rooms' counts, the tallies, the rendered answers, the impact figures) is read or
+    computed once, whichever screen asks first."""
+
+    def __init__(self, workshop: Workshop, round_: Round | None):
+        self.workshop, self.round = workshop, round_
+
+    @cached_property
+    def presence(self) -> dict[str, int]:
+        return live.presence(self.workshop.pk)
+
+    @cached_property
+    def step_count(self) -> int:
+        return self.workshop.script.steps.count()
+
+    @cached_property
+    def tallies(self) -> dict:
+        return live.tallies(self.round)
+
+    @cached_property
+    def answers(self) -> dict:
+        return {side: _answer(g) for side, g in _sides(self.round)}
+
+    @cached_property
+    def revealed(self) -> dict:
+        return {side: _revealed(g, self.workshop.language) for side, g in _sides(self.round)}
+
+
+def _snapshot(reading: Reading, audience: str, room: Room | None) -> dict:
     """What every screen of this audience (and room) shows alike."""
+    workshop, round_ = reading.workshop, reading.round
     step = workshop.current_step
     state = {
         "type": "state",
@@ -184,7 +215,7 @@ def _snapshot(workshop, round_, audience, room) -> dict:
         "workshop": {"id": workshop.pk, "title": workshop.title, "language": workshop.language},
         "phase": workshop.phase,
         "phase_label": str(live.PHASE_LABELS.get(workshop.phase, workshop.phase)),
-        "rooms": _rooms(workshop, room, audience),
+        "rooms": _rooms(reading, room, audience),
         "step": None,
         "round": None,
     }
@@ -192,7 +223,7 @@ def _snapshot(workshop, round_, audience, room) -> dict:
         state["step"] = {
             "kind": step.kind,
             "order": step.order,
-            "count": workshop.script.steps.count(),
+            "count": reading.step_count,
             "title": step.title,
             "body_html": render(step.body) if step.kind != "duel" else "",
             "image": {"url": step.image_url, "alt": step.image_alt} if step.image_url else None,
@@ -200,7 +231,7 @@ def _snapshot(workshop, round_, audience, room) -> dict:
         if audience == FACILITATOR:
             state["step"]["notes_html"] = render(step.speaker_notes)
     if round_ is not None:
-        state["round"] = _round(workshop, round_, audience, room)
+        state["round"] = _round(reading, audience, room)
     if step is not None and step.kind == Step.Kind.QUESTION:
         state["question"] = _question(workshop, step, audience, room)
     if step is not None and step.kind == Step.Kind.FINALE:
@@ -221,9 +252,10 @@ def _snapshot(workshop, round_, audience, room) -> dict:
     return state
 
 
-def _rooms(workshop: Workshop, room: Room | None, audience: str) -> list[dict]:
+def _rooms(reading: Reading, room: Room | None, audience: str) -> list[dict]:
+    workshop = reading.workshop
     rooms = workshop.rooms.all() if audience == FACILITATOR else [room] if room else []
-    counts = live.presence(workshop.pk)
+    counts = reading.presence
     return [
         {
             "id": r.pk,
@@ -236,7 +268,8 @@ def _rooms(workshop: Workshop, room: Room | None, audience: str) -> list[dict]:
     ]
 
 
-def _round(workshop: Workshop, round_: Round, audience: str, room: Room | None) -> dict:
+def _round(reading: Reading, audience: str, room: Room | None) -> dict:
+    workshop, round_ = reading.workshop, reading.round
     phase = workshop.phase
     data = {
         "id": round_.pk,
@@ -260,9 +293,9 @@ def _round(workshop: Workshop, round_: Round, audience: str, room: Room | None) 
             for h in HandCount.objects.filter(round=round_)
         }
     if phase in _AFTER_ANSWERS:
-        data["answers"] = {side: _answer(g) for side, g in _sides(round_)}
+        data["answers"] = reading.answers
     if phase in (live.VOTE_OPEN, *_SPLIT_SHOWN):
-        counts = live.tallies(round_)
+        counts = reading.tallies
         here = counts["rooms"].get(room.pk) if room else None
         if audience == FACILITATOR:
             here = {"total": counts["total"]["total"]}
@@ -275,8 +308,7 @@ def _round(workshop: Workshop, round_: Round, audience: str, room: Room | None) 
                 "total": {"total": counts["total"]["total"]},
             }
     if phase == live.REVEAL:
-        data["reveal"] = {side: _revealed(g, workshop.language) for side, g in _sides(round_)}
-        data["reveal"]["winner"] = round_.winner
+        data["reveal"] = reading.revealed | {"winner": round_.winner}
     return data
 
 
