@@ -306,14 +306,16 @@ class Presenter(Screen):
         self.split = None
 
     def received(self, message, at):
+        # The running count, while the vote is open (the split after the close is apart).
         if message.get("type") == "tally":
             tally = message
         else:
             tally = (message.get("round") or {}).get("tally")
         if tally and tally.get("room") is not None:
-            self.counts.append((at, tally["room"]["total"], tally["total"]["total"]))
             if message.get("phase") in ("vote_closed", "reveal"):
                 self.split = tally["room"]
+            else:
+                self.counts.append((at, tally["room"]["total"], tally["total"]["total"]))
         super().received(message, at)
 
     def correct_since(self, room_total: int, workshop_total: int) -> float | None:

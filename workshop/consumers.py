@@ -2,6 +2,7 @@
 check each message against workshop/messages.py and call workshop/live.py."""
 
 import asyncio
+import contextlib
 import logging
 
 from channels.consumer import get_handler_name
@@ -26,6 +27,10 @@ from workshop.snapshots import (
 )
 
 logger = logging.getLogger(__name__)
+
+# States after a broadcast being built in this process, by (version, workshop, audience,
+# room): the screens that follow wait for them rather than build them again.
+_building: dict[tuple, asyncio.Future] = {}
 
 # News being coalesced in this process: (kind, object id, audience) -> its sending task.
 # Each web process coalesces its own events, with no shared claim: a process killed with
@@ -146,12 +151,32 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 self.workshop, self.audience, self.room, self.participant
             )
         else:
-            who = (self.workshop.pk, self.audience, self.room, self.participant)
-            state = built_for_broadcast(version, *who) or await database_sync_to_async(
-                for_broadcast
-            )(version, *who)
+            state = await self.broadcast_state(version)
         await self.follow_streams((state.get("round") or {}).get("streams") or {})
         await self.send_json(state)
+
+    async def broadcast_state(self, version: str) -> dict:
+        """After a broadcast, the first screen of its kind in this process has the shared
+        state built (in the thread pool, so that forty workshops' screens are served side
+        by side); the others wait for it, then take theirs from it without a query."""
+        who = (self.workshop.pk, self.audience, self.room, self.participant)
+        state = built_for_broadcast(version, *who)
+        if state is not None:
+            return state
+        key = (version, self.workshop.pk, self.audience, self.room.pk if self.room else None)
+        building = _building.get(key)
+        if building is None:
+            build = database_sync_to_async(for_broadcast, thread_sensitive=False)
+            building = _building[key] = asyncio.ensure_future(build(version, *who))
+            building.add_done_callback(lambda _: _building.pop(key, None))
+            # The builder's own state (its result) is for this screen alone.
+            return await asyncio.shield(building)
+        with contextlib.suppress(Exception):
+            await asyncio.shield(building)  # its result is another screen's: not used
+        state = built_for_broadcast(version, *who)
+        if state is None:  # the build failed, or was for another phone's own part
+            state = await database_sync_to_async(for_broadcast)(version, *who)
+        return state
 
     async def follow_streams(self, streams: dict) -> None:
         """Listen to the answers being generated for the screen (a live question)."""
@@ -307,5 +332,7 @@ class FacilitatorConsumer(LiveConsumer):
         if message["type"] != "command":
             raise messages.Invalid("type de message inconnu")
         name = messages.command(message)
-        await database_sync_to_async(live.transition)(self.workshop.pk, name)
+        await database_sync_to_async(live.transition, thread_sensitive=False)(
+            self.workshop.pk, name
+        )
         # Everyone, this panel included, gets the new state through the broadcast.
