@@ -271,7 +271,7 @@ class ParticipantConsumer(LiveConsumer):
                 "choice": ballot.choice,
             }
         )
-        schedule_flushes("tally", ballot.round_id, live.publish_tallies)
+        schedule_flush("tally", ballot.round_id, live.publish_tallies, live.SCREENS)
 
     async def handle_answer(self, message: dict) -> None:
         step_id, choice, text = messages.answer(message)

@@ -661,8 +661,10 @@ def answer_counts(workshop: Workshop, step: Step, options: int) -> dict:
 
 # Tallies and presence: coalesced, a few broadcasts a second at most ------------------------
 
-# The projector and the facilitator's panel follow the count twice a second; phones, by
-# the thousand, every two seconds (four times fewer messages for the web processes).
+# The projector and the facilitator's panel follow the count of votes twice a second;
+# phones get no running count (a thousand of them would each get it: measured in
+# bench/RESULTS.md, that fan-out doubled the time to acknowledge a vote), only the news
+# of the room's arrivals, every two seconds.
 SCREENS, PHONES = "screens", "phones"
 FLUSH_INTERVAL_SECONDS = {SCREENS: 0.5, PHONES: 2.0}
 

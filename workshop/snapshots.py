@@ -294,7 +294,8 @@ def _round(reading: Reading, audience: str, room: Room | None) -> dict:
         }
     if phase in _AFTER_ANSWERS:
         data["answers"] = reading.answers
-    if phase in (live.VOTE_OPEN, *_SPLIT_SHOWN):
+    # While the vote is open, the count is on the projector and the panel, not on phones.
+    if phase in _SPLIT_SHOWN or (phase == live.VOTE_OPEN and audience != PARTICIPANT):
         counts = reading.tallies
         here = counts["rooms"].get(room.pk) if room else None
         if audience == FACILITATOR:
