@@ -100,6 +100,14 @@ async def close_all(screens: list[Screen]) -> None:
         await screen.close()
 
 
+async def finish(voting: asyncio.Future, presenter: Presenter, screens: list[Screen]) -> int:
+    """Every vote answered, then the count the projector settles on; every screen closed."""
+    await voting
+    shown = await presenter_count(presenter, PHONES)
+    await close_all(screens)
+    return shown
+
+
 # A web process killed during the vote ---------------------------------------------------------
 
 
@@ -120,10 +128,7 @@ def test_a_web_process_killed_during_the_vote_loses_no_vote_and_counts_none_twic
         await asyncio.sleep(1)
         servers[0].process.kill()  # SIGKILL: no goodbye to anyone
         killed_at = time.monotonic()
-        await voting
-        shown = await presenter_count(presenter, PHONES)
-        await close_all([presenter, *phones])
-        return shown, killed_at
+        return await finish(voting, presenter, [presenter, *phones]), killed_at
 
     try:
         shown, killed_at = asyncio.run(drill())
@@ -211,10 +216,7 @@ def test_redis_restarted_during_a_round_loses_no_vote_and_screens_resync(live_wo
         redis_server.stop()  # everything in Redis is gone: groups, queues, flush keys
         await asyncio.sleep(1)
         redis_server.start()
-        await voting
-        shown = await presenter_count(presenter, PHONES)
-        await close_all([facilitator, presenter, *phones])
-        return shown
+        return await finish(voting, presenter, [facilitator, presenter, *phones])
 
     try:
         shown = asyncio.run(drill())
@@ -317,10 +319,7 @@ def test_postgresql_away_for_seconds_refuses_votes_with_a_retry_and_loses_none(
         proxy.sever()
         await asyncio.sleep(3)
         proxy.mend()
-        await voting
-        shown = await presenter_count(presenter, PHONES)
-        await close_all([presenter, *phones])
-        return shown
+        return await finish(voting, presenter, [presenter, *phones])
 
     try:
         shown = asyncio.run(drill())
