@@ -8,9 +8,9 @@ the split of the vote after it closes, the models' names at the reveal.
 
 import threading
 from collections import OrderedDict
-from functools import cached_property
 
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -67,26 +67,27 @@ class Broadcast:
         self.reading = Reading(self.workshop, live.current_round(self.workshop))
         self.shared: dict[tuple[str, int | None], dict] = {}
         self.personal: Personal | None = None
-        self.lock = threading.Lock()
+
+    # No lock: several threads of the pool may serve one broadcast, and the event loop
+    # reads what is built. At worst two of them build the same part, and one is kept.
 
     def built(self, audience: str, room: Room | None, participant: Participant | None) -> bool:
         """Whether `state()` would read nothing more from the database."""
-        with self.lock:
-            shared = (audience, room.pk if room else None) in self.shared
-            needs_personal = audience == PARTICIPANT and participant is not None
-            return shared and (self.personal is not None or not needs_personal)
+        shared = (audience, room.pk if room else None) in self.shared
+        needs_personal = audience == PARTICIPANT and participant is not None
+        return shared and (self.personal is not None or not needs_personal)
 
     def state(self, audience: str, room: Room | None, participant: Participant | None) -> dict:
         key = (audience, room.pk if room else None)
-        with self.lock, translation.override(self.workshop.language):
-            if key not in self.shared:
-                self.shared[key] = _snapshot(self.reading, audience, room)
-            state = self.shared[key]
-            if audience != PARTICIPANT or participant is None:
-                return state
-            if self.personal is None:
-                self.personal = Personal.read(self.workshop, self.reading.round)
-            return personalise(state, self.personal, participant.pk)
+        state = self.shared.get(key)
+        if state is None:
+            with translation.override(self.workshop.language):
+                state = self.shared.setdefault(key, _snapshot(self.reading, audience, room))
+        if audience != PARTICIPANT or participant is None:
+            return state
+        if self.personal is None:
+            self.personal = Personal.read(self.workshop, self.reading.round)
+        return personalise(state, self.personal, participant.pk)
 
 
 _RECENT = 32
