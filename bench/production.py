@@ -89,55 +89,30 @@ def main() -> None:
 
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen] = []
+
+    def start(command: list[str], log_name: str) -> subprocess.Popen:
+        log = open(BENCH_VAR / log_name, "ab")  # noqa: SIM115 - lives as long as this
+        process = subprocess.Popen(  # noqa: S603 - our own server and worker
+            [sys.executable, "-m", *command],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        processes.append(process)
+        return process
+
     urls = []
-    for index in range(args.web):
-        port = args.port + index
-        log = open(BENCH_VAR / f"daphne-{port}.log", "ab")  # noqa: SIM115 - lives as long as this
-        processes.append(
-            subprocess.Popen(  # noqa: S603 - our own server
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "config.asgi:application",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
+    for port in range(args.port, args.port + args.web):
+        daphne = ["daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+        process = start(daphne, f"daphne-{port}.log")
         urls.append(f"http://127.0.0.1:{port}")
-        print(f"daphne pid {processes[-1].pid} on {urls[-1]}", flush=True)
+        print(f"daphne pid {process.pid} on {urls[-1]}", flush=True)
     for index in range(args.workers):
-        log = open(BENCH_VAR / f"worker-{index}.log", "ab")  # noqa: SIM115 - lives as long as this
-        processes.append(
-            subprocess.Popen(  # noqa: S603 - our own worker
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "--app",
-                    "config",
-                    "worker",
-                    "--concurrency",
-                    "2",
-                    "--loglevel",
-                    "WARNING",
-                    "--hostname",
-                    f"bench{index}@%h",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        )
-        print(f"celery worker pid {processes[-1].pid}", flush=True)
+        worker = ["celery", "--app", "config", "worker", "--concurrency", "2"]
+        worker += ["--loglevel", "WARNING", "--hostname", f"bench{index}@%h"]
+        process = start(worker, f"worker-{index}.log")
+        print(f"celery worker pid {process.pid}", flush=True)
     print("base URLs: " + " ".join(f"--base-url {url}" for url in urls), flush=True)
 
     stopping = False

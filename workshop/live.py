@@ -94,8 +94,21 @@ def broadcast(workshop_id: int) -> None:
     )
 
 
+def _shown_round(workshop_id: int, live_round_id: int | None, step_id: int | None) -> dict:
+    """Which round a workshop shows, as a filter: its live question's, else its step's
+    (empty when it shows none)."""
+    if live_round_id is not None:
+        return {"pk": live_round_id}
+    if step_id is not None:
+        return {"workshop_id": workshop_id, "step_id": step_id}
+    return {}
+
+
 def current_round(workshop: Workshop) -> Round | None:
     if workshop.phase not in DUEL_PHASES:
+        return None
+    shown = _shown_round(workshop.pk, workshop.live_round_id, workshop.current_step_id)
+    if not shown:
         return None
     rounds = Round.objects.select_related(
         "step",
@@ -105,15 +118,9 @@ def current_round(workshop: Workshop) -> Round | None:
         "generation_b__model__endpoint",
         "generation_a__prompt",
     )
-    if workshop.live_round_id is not None:
-        rounds = rounds.filter(pk=workshop.live_round_id)
-    elif workshop.current_step_id is not None:
-        rounds = rounds.filter(workshop=workshop, step_id=workshop.current_step_id)
-    else:
-        return None
     # One round at most: no ordering (Round's default one joins two more tables; every
     # screen's state reads this).
-    return next(iter(rounds.order_by()[:1]), None)
+    return next(iter(rounds.filter(**shown).order_by()[:1]), None)
 
 
 # Transitions ------------------------------------------------------------------------------
@@ -435,15 +442,13 @@ def _store_vote(participant_id: int, ballot: Ballot) -> Vote:
             raise Refused("vous ne faites plus partie de cette salle")
         if found["room__workshop__phase"] != VOTE_OPEN:
             raise Refused("le vote n'est pas ouvert")
-        round_id = found["room__workshop__live_round_id"] or (
-            Round.objects.filter(
-                workshop_id=found["room__workshop_id"],
-                step_id=found["room__workshop__current_step_id"],
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)
-            .first()
+        shown = _shown_round(
+            found["room__workshop_id"],
+            found["room__workshop__live_round_id"],
+            found["room__workshop__current_step_id"],
         )
+        rounds = Round.objects.filter(**shown) if shown else Round.objects.none()
+        round_id = rounds.order_by("pk").values_list("pk", flat=True).first()
         if round_id is None or round_id != ballot.round_id:
             raise Refused("ce vote ne porte pas sur le duel en cours")
         changed = ["choice", "reasons", "comment_a", "comment_b", "client_id", "updated_at"]

@@ -40,12 +40,11 @@ def snapshot(
     participant: Participant | None = None,
 ) -> dict:
     """The screen's state, in the workshop's language."""
-    workshop = Workshop.objects.select_related("current_step", "script").get(pk=workshop.pk)
-    with translation.override(workshop.language):
-        reading = Reading(workshop, live.current_round(workshop))
+    reading = Reading.of(workshop.pk)
+    with translation.override(reading.workshop.language):
         state = _snapshot(reading, audience, room)
         if audience == PARTICIPANT and participant is not None:
-            personal = Personal.read(workshop, reading.round, participant)
+            personal = Personal.read(reading, participant)
             state = personalise(state, personal, participant.pk)
         return state
 
@@ -61,10 +60,7 @@ class Broadcast:
     """
 
     def __init__(self, workshop_id: int):
-        self.workshop = Workshop.objects.select_related("current_step", "script").get(
-            pk=workshop_id
-        )
-        self.reading = Reading(self.workshop, live.current_round(self.workshop))
+        self.reading = Reading.of(workshop_id)
         self.shared: dict[tuple[str, int | None], dict] = {}
         self.personal: Personal | None = None
 
@@ -81,12 +77,12 @@ class Broadcast:
         key = (audience, room.pk if room else None)
         state = self.shared.get(key)
         if state is None:
-            with translation.override(self.workshop.language):
+            with translation.override(self.reading.workshop.language):
                 state = self.shared.setdefault(key, _snapshot(self.reading, audience, room))
         if audience != PARTICIPANT or participant is None:
             return state
         if self.personal is None:
-            self.personal = Personal.read(self.workshop, self.reading.round)
+            self.personal = Personal.read(self.reading)
         return personalise(state, self.personal, participant.pk)
 
 
@@ -138,9 +134,8 @@ class Personal:
         self.votes, self.answers, self.has_round = votes, answers, has_round
 
     @classmethod
-    def read(
-        cls, workshop: Workshop, round_: Round | None, participant: Participant | None = None
-    ) -> "Personal":
+    def read(cls, reading: "Reading", participant: Participant | None = None) -> "Personal":
+        workshop, round_ = reading.workshop, reading.round
         who = {"participant": participant} if participant else {}
         votes = {}
         if round_ is not None:
@@ -183,6 +178,12 @@ class Reading:
 
     def __init__(self, workshop: Workshop, round_: Round | None):
         self.workshop, self.round = workshop, round_
+
+    @classmethod
+    def of(cls, workshop_id: int) -> "Reading":
+        """The workshop as it is now in the database, and the round it shows."""
+        workshop = Workshop.objects.select_related("current_step", "script").get(pk=workshop_id)
+        return cls(workshop, live.current_round(workshop))
 
     @cached_property
     def presence(self) -> dict[str, int]:

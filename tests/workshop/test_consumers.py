@@ -177,13 +177,17 @@ def test_a_vote_is_acknowledged_once_stored_and_the_presenter_sees_only_the_coun
     }
 
 
-def test_a_burst_of_votes_costs_a_handful_of_tally_messages(live_workshop):
+def vote_open_in_room_b(live_workshop, phones: int) -> tuple[int, list]:
+    """The vote open, and the cookies of that many phones joined to room B."""
     for name in DUEL_WALK:
         transition(live_workshop.pk, name)
     live_workshop.room_b.capacity = 100
     live_workshop.room_b.save()
-    round_id = Round.objects.get().pk
-    headers = [phone_cookie(live_workshop.room_b)[0] for _ in range(12)]
+    return Round.objects.get().pk, [phone_cookie(live_workshop.room_b)[0] for _ in range(phones)]
+
+
+def test_a_burst_of_votes_costs_a_handful_of_tally_messages(live_workshop):
+    round_id, headers = vote_open_in_room_b(live_workshop, phones=12)
 
     async def scenario():
         presenter, *_ = await connect(f"/ws/presentateur/{live_workshop.room_b.presenter_secret}/")
@@ -212,12 +216,7 @@ def test_a_burst_of_votes_costs_a_handful_of_tally_messages(live_workshop):
 
 
 def test_the_running_count_goes_to_the_projector_not_to_the_phones(live_workshop):
-    for name in DUEL_WALK:
-        transition(live_workshop.pk, name)
-    live_workshop.room_b.capacity = 100
-    live_workshop.room_b.save()
-    round_id = Round.objects.get().pk
-    headers = [phone_cookie(live_workshop.room_b)[0] for _ in range(4)]
+    round_id, headers = vote_open_in_room_b(live_workshop, phones=4)
 
     async def scenario():
         presenter, *_ = await connect(f"/ws/presentateur/{live_workshop.room_b.presenter_secret}/")
