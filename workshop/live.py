@@ -86,11 +86,13 @@ def room_group(room_id: int) -> str:
     return f"room.{room_id}"
 
 
-def broadcast(workshop_id: int) -> None:
-    """Tell every screen of the workshop that its state changed (it reloads it)."""
+def broadcast(workshop_id: int, audience: str | None = None) -> None:
+    """Tell the workshop's screens that their state changed (they reload it): all of them,
+    or only one audience (SCREENS, PHONES) when the change shows on no other."""
     # Each change has its own version: a web process builds the screens' state once for it.
+    group = audience_group(workshop_id, audience) if audience else workshop_group(workshop_id)
     async_to_sync(get_channel_layer().group_send)(
-        workshop_group(workshop_id), {"type": "state.changed", "version": uuid.uuid4().hex}
+        group, {"type": "state.changed", "version": uuid.uuid4().hex}
     )
 
 

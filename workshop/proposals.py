@@ -30,7 +30,8 @@ def propose(participant_id: int, text: str) -> Proposal:
         if pending >= MAX_PENDING_PER_PARTICIPANT:
             raise Refused("vous avez déjà des questions en attente")
         proposal = Proposal.objects.create(workshop=workshop, participant=participant, text=text)
-        transaction.on_commit(lambda: live.broadcast(workshop.pk))
+        # Only the facilitator's panel lists proposals: a thousand phones need not redraw.
+        transaction.on_commit(lambda: live.broadcast(workshop.pk, live.SCREENS))
     return proposal
 
 
@@ -53,7 +54,7 @@ def decide(
     if decision not in statuses:
         raise Refused("décision inconnue")
     Proposal.objects.filter(pk=proposal.pk).update(status=statuses[decision])
-    transaction.on_commit(lambda: live.broadcast(workshop_id))
+    transaction.on_commit(lambda: live.broadcast(workshop_id, live.SCREENS))
     proposal.refresh_from_db()
     return proposal
 

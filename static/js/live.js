@@ -117,8 +117,68 @@
   }
 
   // Rendering ---------------------------------------------------------------------------
+  // A new state redraws the screen. What a person was doing on it survives: the text they
+  // were typing, the boxes they ticked, the sections they opened, the status line they
+  // were reading, the caret. On another step or round only the fields marked
+  // data-draft="any" survive (a question being proposed, or typed live by the facilitator).
+  let shownContext = null;
+  function context() {
+    return `${state.step ? state.step.order : ""}/${state.round ? state.round.id : ""}`;
+  }
+  function fieldKey(node) {
+    if (node.id) return `#${node.id}`;
+    if (node.tagName === "DETAILS") return `details.${node.className}`;
+    const name = node.getAttribute("name");
+    if (!name) return null;
+    return node.type === "checkbox" ? `${name}=${node.value}` : name;
+  }
+  function changedByHand(field) {
+    if (field.type === "checkbox") return field.checked !== field.defaultChecked;
+    if (field.tagName === "SELECT") return true;
+    return field.value !== field.defaultValue;
+  }
+  function keepDrafts() {
+    const sameContext = shownContext === context();
+    const kept = new Map();
+    const keep = (node, what) => {
+      const key = fieldKey(node);
+      if (key && (sameContext || node.dataset.draft === "any")) kept.set(key, what);
+    };
+    for (const field of screen.querySelectorAll("textarea, input, select")) {
+      if (changedByHand(field)) keep(field, { value: field.value, checked: field.checked });
+    }
+    for (const details of screen.querySelectorAll("details")) keep(details, { open: details.open });
+    for (const status of screen.querySelectorAll("[role=status][id]")) {
+      if (status.textContent) keep(status, { text: status.textContent, className: status.className });
+    }
+    const focused = document.activeElement;
+    const focus = focused && screen.contains(focused) ? fieldKey(focused) : null;
+    const caret = focused && typeof focused.selectionStart === "number"
+      ? [focused.selectionStart, focused.selectionEnd] : null;
+    return { kept, focus, caret, scroll: sameContext ? window.scrollY : null };
+  }
+  function restoreDrafts({ kept, focus, caret, scroll }) {
+    const nodes = screen.querySelectorAll("textarea, input, select, details, [role=status][id]");
+    for (const node of nodes) {
+      const draft = kept.get(fieldKey(node));
+      if (!draft) continue;
+      if (draft.open !== undefined) node.open = draft.open;
+      else if (draft.text !== undefined) {
+        if (!node.textContent) { node.textContent = draft.text; node.className = draft.className; }
+      } else if (node.type === "checkbox") node.checked = draft.checked;
+      else node.value = draft.value;
+    }
+    if (scroll !== null) window.scrollTo(0, scroll);
+    const target = focus && Array.from(nodes).find((node) => fieldKey(node) === focus);
+    if (target) {
+      target.focus({ preventScroll: true });
+      if (caret && typeof target.setSelectionRange === "function") target.setSelectionRange(...caret);
+    }
+  }
+
   function render() {
     clearInterval(replayTimer);
+    const drafts = keepDrafts();
     const parts = [];
     if (state.round && state.round.offline_demo) {
       parts.push(el("p", { class: "banner" }, t("offline")));
@@ -127,6 +187,8 @@
     parts.push(stage());
     if (audience === "participant" && state.accepts_proposals) parts.push(proposalForm());
     screen.replaceChildren(...parts);
+    restoreDrafts(drafts);
+    shownContext = context();
     updateCounts();
     startReplay();
   }
@@ -190,12 +252,12 @@
   // A question typed live: both answers are generated now and stream onto the screens.
   function liveQuestionForm() {
     const options = (state.models || []).map((m) => el("option", { value: m.slug }, m.name));
-    const text = el("textarea", { id: "live-text", maxlength: "1000", rows: "2" });
+    const text = el("textarea", { id: "live-text", maxlength: "1000", rows: "2", "data-draft": "any" });
     const mode = el("select", { id: "live-mode" },
       ["random", "david_goliath", "frugal", "manual"].map((key) =>
         el("option", { value: key }, t(`mode.${key}`))));
     const pick = (id) => el("select", { id }, el("option", { value: "" }, t("live.any")), options.map((o) => o.cloneNode(true)));
-    return el("details", { class: "live-question" }, el("summary", {}, t("live.summary")),
+    return el("details", { class: "live-question", "data-draft": "any" }, el("summary", {}, t("live.summary")),
       el("label", { class: "comment" }, t("live.question"), text),
       el("label", {}, t("live.models"), mode), el("label", {}, t("live.model_1"), pick("live-model-1")),
       el("label", {}, t("live.model_2"), pick("live-model-2")),
@@ -206,8 +268,8 @@
   }
 
   function proposalForm() {
-    const field = el("textarea", { id: "proposal-text", maxlength: "500", rows: "2" });
-    return el("details", { class: "proposal" }, el("summary", {}, t("proposal.summary")),
+    const field = el("textarea", { id: "proposal-text", maxlength: "500", rows: "2", "data-draft": "any" });
+    return el("details", { class: "proposal", "data-draft": "any" }, el("summary", {}, t("proposal.summary")),
       el("label", { class: "comment" }, t("proposal.yours"), field),
       el("button", { type: "button", class: "button",
         onclick: () => send({ type: "propose", text: field.value }) }, t("proposal.send")),
@@ -512,14 +574,17 @@
 
   function voteForm(round) {
     const mine = state.my_vote;
+    // A vote sent but not yet stored shows as chosen, whatever state arrives meanwhile.
+    const pending = loadPending();
+    const chosen = pending && pending.round === round.id ? pending.choice : mine && mine.choice;
     const choices = CHOICES.map(([value, label]) => el("button", {
       class: "choice", type: "button", "data-choice": value,
-      "aria-pressed": mine && mine.choice === value ? "true" : "false",
+      "aria-pressed": chosen === value ? "true" : "false",
       onclick: () => castVote(round, value) }, label));
     const reasonsFor = (side) => el("fieldset", { class: "reasons" },
       el("legend", {}, t("vote.why_side", { side: side.toUpperCase() })),
       REASONS.map(([value, label]) => el("label", {},
-        el("input", { type: "checkbox", value, "data-side": side,
+        el("input", { type: "checkbox", name: `reason_${side}`, value, "data-side": side,
           checked: mine && (mine.reasons[side] || []).includes(value) ? "checked" : false }), ` ${label}`)),
       el("label", { class: "comment" }, t("vote.comment"),
         el("textarea", { name: `comment_${side}`, maxlength: "2000", rows: "2" },

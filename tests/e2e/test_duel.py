@@ -1,10 +1,12 @@
 """A whole duel in real browsers: a facilitator, a presenter screen and three phones."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from playwright.sync_api import expect
 
-from workshop.models import Round, Vote
+from workshop import live
+from workshop.models import Round, Vote, Workshop
 
 PHONE = (390, 844)
 PROJECTOR = (1920, 1080)
@@ -74,3 +76,44 @@ def test_a_duel_from_join_to_reveal(server, open_page, live_workshop):
 
     assert sorted(Vote.objects.values_list("choice", flat=True)) == ["a", "a", "b"]
     assert Round.objects.get().winner == "a"
+
+
+def test_what_a_phone_is_typing_survives_a_new_state(server, open_page, live_workshop):
+    """Any change of the workshop redraws every screen; a half-typed comment, the reasons
+    ticked, a question being proposed, the open sections and the caret stay as they were."""
+    Workshop.objects.filter(pk=live_workshop.pk).update(accepts_proposals=True)
+    base = server.url
+    facilitator = open_page(f"{base}/admin/login/", *LAPTOP)
+    facilitator.fill("#id_username", "anim")
+    facilitator.fill("#id_password", "pw-anim-123456")
+    facilitator.click("input[type=submit]")
+    facilitator.goto(f"{base}/ateliers/{live_workshop.pk}/animation/")
+    phone = open_page(f"{base}/j/{live_workshop.room_a.join_code}/", *PHONE)
+    expect(phone.locator("#screen")).to_contain_text("Vous êtes dans la salle")
+    for name in ("next_step", "next_step", "show_question", "show_answers", "skip_replay"):
+        facilitator.click(f"[data-command={name}]")
+    facilitator.click("[data-command=open_vote]")
+    expect(phone.locator("#vote-form")).to_be_visible()
+
+    phone.click(".why summary")
+    phone.check("[name=reason_a][value=useful]")
+    phone.fill("[name=comment_a]", "Plus clair")
+    phone.click(".proposal summary")
+    phone.fill("#proposal-text", "Combien consomme une vidéo")
+    phone.press("#proposal-text", "ArrowLeft")  # the caret, one letter before the end
+    phone.evaluate("document.getElementById('vote-form').dataset.old = '1'")
+
+    # As any change of the workshop does (from a thread: Playwright holds this one's loop).
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(live.broadcast, live_workshop.pk).result()
+    # The screen is redrawn: the form on it is a new one.
+    expect(phone.locator("#vote-form[data-old]")).to_have_count(0)
+    expect(phone.locator("#vote-form")).to_be_visible()
+    assert phone.is_checked("[name=reason_a][value=useful]")
+    assert phone.input_value("[name=comment_a]") == "Plus clair"
+    assert phone.input_value("#proposal-text") == "Combien consomme une vidéo"
+    assert phone.evaluate("document.querySelector('details.why').open")
+    assert phone.evaluate("document.activeElement.id") == "proposal-text"
+    caret = phone.evaluate("document.activeElement.selectionStart")
+    assert caret == len("Combien consomme une vidéo") - 1
+    assert not Vote.objects.exists()  # typed, never sent

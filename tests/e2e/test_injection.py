@@ -300,7 +300,8 @@ def test_the_live_screens_show_every_payload_as_text(server, people, hostile):
     phone.fill("[name=comment_a]", COMMENT)
     phone.click("[data-choice=a]")
     expect(phone.locator("#vote-status")).to_contain_text("Vote enregistré")
-    phone.click(".proposal summary")
+    # The probe opened every section at the answers; an opened section stays open.
+    expect(phone.locator("details.proposal")).to_have_attribute("open", "")
     phone.fill("#proposal-text", PROPOSAL)
     phone.click(".proposal button")
     expect(phone.locator("#proposal-status")).not_to_be_empty()

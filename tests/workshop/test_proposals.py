@@ -1,9 +1,13 @@
 """Questions proposed from phones, approved by the facilitator, asked live."""
 
+import asyncio
+
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 
 from tests.live_fixtures import phone
-from workshop.live import Refused
+from workshop.live import PHONES, SCREENS, Refused, audience_group
 from workshop.models import Proposal, Workshop
 from workshop.proposals import decide, propose
 
@@ -68,3 +72,31 @@ def test_another_workshops_proposal_cannot_be_decided(live_workshop, org):
     with pytest.raises(Refused, match="n'existe pas"):
         decide(live_workshop.pk, proposal.pk, "approve")
     assert Proposal.objects.get().status == "pending"
+
+
+def test_a_proposal_redraws_the_facilitators_screens_not_the_phones(
+    live_workshop, django_capture_on_commit_callbacks
+):
+    """Only the panel lists proposals: a thousand phones would redraw for nothing."""
+    Workshop.objects.filter(pk=live_workshop.pk).update(accepts_proposals=True)
+    layer = get_channel_layer()
+
+    async def listen(audience):
+        channel = await layer.new_channel()
+        await layer.group_add(audience_group(live_workshop.pk, audience), channel)
+        return channel
+
+    async def news(channel):
+        try:
+            return await asyncio.wait_for(layer.receive(channel), timeout=1)
+        except TimeoutError:
+            return None
+
+    screens, phones = async_to_sync(listen)(SCREENS), async_to_sync(listen)(PHONES)
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = propose(phone(live_workshop.room_a).participant.pk, "Et l'eau ?")
+    assert async_to_sync(news)(screens)["type"] == "state.changed"
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(live_workshop.pk, proposal.pk, "approve")
+    assert async_to_sync(news)(screens)["type"] == "state.changed"
+    assert async_to_sync(news)(phones) is None
