@@ -304,6 +304,7 @@ class Presenter(Screen):
         self.room = room
         self.counts: list[tuple[float, int, int]] = []  # (when, room's count, workshop's)
         self.split = None
+        self.as_of = 0  # when the count shown was read: older news is not shown (live.js)
 
     def received(self, message, at):
         # The running count, while the vote is open (the split after the close is apart).
@@ -314,7 +315,8 @@ class Presenter(Screen):
         if tally and tally.get("room") is not None:
             if message.get("phase") in ("vote_closed", "reveal"):
                 self.split = tally["room"]
-            else:
+            elif tally["as_of"] >= self.as_of:
+                self.as_of = tally["as_of"]
                 self.counts.append((at, tally["room"]["total"], tally["total"]["total"]))
         super().received(message, at)
 

@@ -150,33 +150,34 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             state = await database_sync_to_async(snapshot)(
                 self.workshop, self.audience, self.room, self.participant
             )
+            text = await self.encode_json(state)
         else:
-            state = await self.broadcast_state(version)
+            state, text = await self.broadcast_state(version)
         await self.follow_streams((state.get("round") or {}).get("streams") or {})
-        await self.send_json(state)
+        await self.send(text_data=text)
 
-    async def broadcast_state(self, version: str) -> dict:
+    async def broadcast_state(self, version: str) -> tuple[dict, str]:
         """After a broadcast, the first screen of its kind in this process has the shared
         state built (in the thread pool, so that forty workshops' screens are served side
         by side); the others wait for it, then take theirs from it without a query."""
         who = (self.workshop.pk, self.audience, self.room, self.participant)
-        state = built_for_broadcast(version, *who)
-        if state is not None:
-            return state
+        message = built_for_broadcast(version, *who)
+        if message is not None:
+            return message
         key = (version, self.workshop.pk, self.audience, self.room.pk if self.room else None)
         building = _building.get(key)
         if building is None:
             build = database_sync_to_async(for_broadcast, thread_sensitive=False)
             building = _building[key] = asyncio.ensure_future(build(version, *who))
             building.add_done_callback(lambda _: _building.pop(key, None))
-            # The builder's own state (its result) is for this screen alone.
+            # The builder's own message (its result) is for this screen alone.
             return await asyncio.shield(building)
         with contextlib.suppress(Exception):
             await asyncio.shield(building)  # its result is another screen's: not used
-        state = built_for_broadcast(version, *who)
-        if state is None:  # the build failed, or was for another phone's own part
-            state = await database_sync_to_async(for_broadcast)(version, *who)
-        return state
+        message = built_for_broadcast(version, *who)
+        if message is None:  # the build failed, or was for another phone's own part
+            message = await database_sync_to_async(for_broadcast)(version, *who)
+        return message
 
     async def follow_streams(self, streams: dict) -> None:
         """Listen to the answers being generated for the screen (a live question)."""
@@ -220,6 +221,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 "round": event["round"],
                 "room": {"total": room["total"]} if room else None,
                 "total": {"total": event["total"]["total"]},
+                "as_of": event["as_of"],
             }
         )
 

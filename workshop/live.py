@@ -14,6 +14,7 @@ concurrent close, and acknowledged only after it commits.
 
 import logging
 import random
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -497,8 +498,11 @@ def tally(round_: Round) -> Tally:
 def tallies(round_: Round) -> dict:
     """The round's counts for each room and for the whole workshop, hands included.
 
-    Each room also says how many of its counts are raised hands (`hands`).
+    Each room also says how many of its counts are raised hands (`hands`). `as_of` (ms) is
+    when they were read: each web process sends its own news of the counts, and news read
+    earlier may arrive later; a screen keeps the newest.
     """
+    as_of = int(time.time() * 1000)
     rooms: dict[int, dict] = {
         room_id: Tally().as_dict() | {"hands": 0}
         for room_id in Room.objects.filter(workshop_id=round_.workshop_id).values_list(
@@ -523,7 +527,7 @@ def tallies(round_: Round) -> dict:
         room["hands"] += counted
     keys = [*Tally().as_dict(), "hands"]
     total = {key: sum(room[key] for room in rooms.values()) for key in keys}
-    return {"round": round_.pk, "rooms": rooms, "total": total}
+    return {"round": round_.pk, "rooms": rooms, "total": total, "as_of": as_of}
 
 
 def record_hands(workshop_id: int, room_id: int, a: int, b: int, both_equal: int) -> HandCount:

@@ -4,6 +4,8 @@ Raw HTML in the source is never passed through, and the output is sanitized agai
 (nh3, the Ammonia sanitizer): an answer that contains a script shows it as text.
 """
 
+from functools import lru_cache
+
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -39,6 +41,9 @@ _TAGS = {
 }
 
 
+# Forty workshops of one script show the same answers at the same moment: each text is
+# rendered once per process (a pure function of the text).
+@lru_cache(maxsize=512)
 def render(text: str) -> SafeString:
     html = _markdown.render(text or "")
     clean = nh3.clean(

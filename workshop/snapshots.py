@@ -6,7 +6,9 @@ Nothing here reveals more than the phase allows: the answers appear with "answer
 the split of the vote after it closes, the models' names at the reveal.
 """
 
+import json
 import threading
+import time
 from collections import OrderedDict
 
 from django.utils import timezone, translation
@@ -62,6 +64,7 @@ class Broadcast:
     def __init__(self, workshop_id: int):
         self.reading = Reading.of(workshop_id)
         self.shared: dict[tuple[str, int | None], dict] = {}
+        self.encoded: dict[tuple[str, int | None], str] = {}
         self.personal: Personal | None = None
 
     # No lock: several threads of the pool may serve one broadcast, and the event loop
@@ -85,8 +88,27 @@ class Broadcast:
             self.personal = Personal.read(self.reading)
         return personalise(state, self.personal, participant.pk)
 
+    def message(
+        self, audience: str, room: Room | None, participant: Participant | None
+    ) -> tuple[dict, str]:
+        """The screen's state and the text sent for it (its JSON). What the screens share
+        is encoded once; a phone's own vote is added to that text, so that a thousand
+        phones cost one encoding, not a thousand (the same JSON as `state()`'s)."""
+        key = (audience, room.pk if room else None)
+        state = self.state(audience, room, participant)
+        shared = self.shared[key]
+        if state is not shared and ("question" in state or "finale" in state):
+            return state, json.dumps(state)  # a phone's answer is inside: encoded whole
+        text = self.encoded.get(key)
+        if text is None:
+            text = self.encoded.setdefault(key, json.dumps(shared))
+        if "my_vote" in state:
+            text = f'{text[:-1]}, "my_vote": {json.dumps(state["my_vote"])}}}'
+        return state, text
 
-_RECENT = 32
+
+# Forty workshops revealing at once are forty broadcasts being served side by side.
+_RECENT = 256
 _recent: "OrderedDict[tuple[str, int], Broadcast]" = OrderedDict()
 _recent_lock = threading.Lock()
 
@@ -97,8 +119,9 @@ def built_for_broadcast(
     audience: str,
     room: Room | None = None,
     participant: Participant | None = None,
-) -> dict | None:
-    """The screen's state if this process has built it already (no query), else None.
+) -> tuple[dict, str] | None:
+    """The screen's state and text if this process has built them already (no query),
+    else None.
 
     Safe to call from the event loop: the other screens of the process are then served
     without a trip to the database thread each."""
@@ -106,7 +129,7 @@ def built_for_broadcast(
         found = _recent.get((version, workshop_id))
     if found is None or not found.built(audience, room, participant):
         return None
-    return found.state(audience, room, participant)
+    return found.message(audience, room, participant)
 
 
 def for_broadcast(
@@ -115,15 +138,16 @@ def for_broadcast(
     audience: str,
     room: Room | None = None,
     participant: Participant | None = None,
-) -> dict:
-    """A screen's state after the state change `version`, built once per web process."""
+) -> tuple[dict, str]:
+    """A screen's state and its text after the state change `version`, built once per
+    web process."""
     with _recent_lock:
         found = _recent.get((version, workshop_id))
         if found is None:
             found = _recent[version, workshop_id] = Broadcast(workshop_id)
             while len(_recent) > _RECENT:
                 _recent.popitem(last=False)
-    return found.state(audience, room, participant)
+    return found.message(audience, room, participant)
 
 
 class Personal:
@@ -303,12 +327,13 @@ def _round(reading: Reading, audience: str, room: Room | None) -> dict:
         if audience == FACILITATOR:
             here = {"total": counts["total"]["total"]}
         if phase in _SPLIT_SHOWN:
-            data["tally"] = {"room": here, "total": counts["total"]}
+            data["tally"] = {"room": here, "total": counts["total"], "as_of": counts["as_of"]}
         else:
             # While the vote is open, only how many have voted: the room is not herded.
             data["tally"] = {
                 "room": {"total": here["total"]} if here else None,
                 "total": {"total": counts["total"]["total"]},
+                "as_of": counts["as_of"],
             }
     if phase == live.REVEAL:
         data["reveal"] = reading.revealed | {"winner": round_.winner}
@@ -338,7 +363,35 @@ def _answer(generation) -> dict:
     }
 
 
+# A reveal's card is the same in every workshop that shows this generation: computed once
+# per process and kept a minute, so that a curator's edit of the catalogue or of the
+# equivalences shows at the next reveal a minute later at most.
+REVEALED_SECONDS = 60
+_revealed_cards: dict[tuple, tuple[float, dict]] = {}
+
+
 def _revealed(generation, language: str) -> dict:
+    model = generation.model
+    key = (
+        generation.pk,
+        generation.output_tokens,
+        generation.duration_ms,
+        generation.token_source,
+        language,
+        model.pk,
+        model.updated_at,
+    )
+    kept = _revealed_cards.get(key)
+    if kept is not None and time.monotonic() - kept[0] < REVEALED_SECONDS:
+        return kept[1]
+    card = _revealed_card(generation, language)
+    if len(_revealed_cards) > 1000:
+        _revealed_cards.clear()
+    _revealed_cards[key] = (time.monotonic(), card)
+    return card
+
+
+def _revealed_card(generation, language: str) -> dict:
     model = generation.model
     latency = generation.duration_ms / 1000 if generation.duration_ms else None
     figures = answer_figures(model, generation.output_tokens or 0, language, latency)

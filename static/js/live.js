@@ -71,12 +71,15 @@
   function receive(message) {
     if (message.type === "state") {
       clockOffset = message.server_time - Date.now();
+      keepNewerCount(message);
       state = message;
       render();
       if (audience === "participant") resendPendingVote();
     } else if (message.type === "tally") {
+      const shown = state && state.round && state.round.tally;
+      if (shown && shown.as_of > message.as_of) return; // older news, arrived late
       if (state && state.round && state.round.id === message.round) {
-        state.round.tally = { room: message.room, total: message.total };
+        state.round.tally = { room: message.room, total: message.total, as_of: message.as_of };
         renderTally();
       }
     } else if (message.type === "presence") {
@@ -113,6 +116,16 @@
       }
       setVoteStatus(message.reason, "error");
       showError(message.reason);
+    }
+  }
+
+  // The running count comes from every web process, each reading it on its own: a count
+  // read earlier may arrive later, in a state as in a news. The newest read is shown.
+  function keepNewerCount(next) {
+    const shown = state && state.phase === "vote_open" && state.round && state.round.tally;
+    const coming = next.phase === "vote_open" && next.round && next.round.tally;
+    if (shown && coming && state.round.id === next.round.id && shown.as_of > coming.as_of) {
+      next.round.tally = shown;
     }
   }
 

@@ -169,6 +169,7 @@ def test_a_vote_is_acknowledged_once_stored_and_the_presenter_sees_only_the_coun
 
     ack, stored, tally = run(scenario())
     assert ack["client_id"] == "phone-1-v1" and stored == 1
+    assert isinstance(tally.pop("as_of"), int)
     assert tally == {
         "type": "tally",
         "round": round_id,

@@ -9,7 +9,7 @@ from tests.live_fixtures import phone
 from workshop import live
 from workshop.live import Ballot, Refused, cast_vote, transition
 from workshop.models import Round, Vote, Workshop
-from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, snapshot
+from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, Broadcast, snapshot
 
 DUEL_WALK = ["next_step", "next_step", "show_question", "show_answers", "open_vote"]
 
@@ -216,6 +216,7 @@ def test_the_split_is_hidden_while_voting(live_workshop):
     round_ = Round.objects.get()
     cast_vote(phone(live_workshop.room_a).participant.pk, ballot(round_.pk, "a"))
     tally = snapshot(workshop, PRESENTER, live_workshop.room_a)["round"]["tally"]
+    assert isinstance(tally.pop("as_of"), int)  # when it was read: the newest read wins
     assert tally == {"room": {"total": 1}, "total": {"total": 1}}
     workshop = transition(workshop.pk, "close_vote")
     tally = snapshot(workshop, PRESENTER, live_workshop.room_a)["round"]["tally"]
@@ -235,3 +236,23 @@ def test_answers_are_rendered_and_sanitized(live_workshop):
     assert "<strong>calculent</strong>" in html or "<strong>" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert answers["a"]["tokens_per_second"] == 20.0  # 60 tokens in 3 s after the first
+
+
+def test_a_broadcast_sends_each_phone_its_own_state_as_json(live_workshop):
+    """The shared part is encoded once and each phone's vote added to that text: the text
+    must be the phone's own state, exactly, and never carry another phone's vote."""
+    workshop = walk(live_workshop, DUEL_WALK)
+    round_ = Round.objects.get()
+    room = live_workshop.room_a
+    voter, silent = phone(room).participant, phone(room).participant
+    cast_vote(voter.pk, ballot(round_.pk, "b", comment_a='« "guillemets" »\n</script>'))
+    broadcast = Broadcast(workshop.pk)
+    for who in (voter, silent, voter):  # the shared text, encoded once, then reused
+        state, text = broadcast.message(PARTICIPANT, room, who)
+        own = snapshot(workshop, PARTICIPANT, room, who)
+        assert json.loads(text) == state == own | {"server_time": state["server_time"]}
+    mine = json.loads(broadcast.message(PARTICIPANT, room, voter)[1])["my_vote"]
+    assert mine["choice"] == "b" and mine["comment_a"] == '« "guillemets" »\n</script>'
+    assert json.loads(broadcast.message(PARTICIPANT, room, silent)[1])["my_vote"] is None
+    state, text = broadcast.message(PRESENTER, room, None)
+    assert json.loads(text) == state and "my_vote" not in state
