@@ -456,12 +456,16 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
     acked = [p for p in phones if p.acked_at is not None]
     last_sent = {id(run): max(p.sent_at for p in run.phones) for run in runs}
     tally = []
+    tally_wrong = []  # presenters left on a wrong count: what they showed, what was right
     splits_right = True
     for run in runs:
         counts = run.expected
         for presenter in run.presenters:
             since = presenter.correct_since(*counts[presenter.room.id])
             tally.append(None if since is None else max(0.0, since - last_sent[id(run)]) * 1000)
+            if since is None:
+                shown = [c[1:] for c in presenter.counts[-3:]]
+                tally_wrong.append({"expected": counts[presenter.room.id], "last_shown": shown})
             votes = [
                 p for p in run.phones if p.acked_at is not None and p.room.id == presenter.room.id
             ]
@@ -494,6 +498,7 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
         "ack_ms": percentiles([(p.acked_at - p.sent_at) * 1000 for p in acked]),
         "tally_ms": None if None in tally else round(max(tally), 1),
         "tally_correct": None not in tally,
+        "tally_wrong": tally_wrong[:5],
         "split_correct": splits_right,
         "reveal_ms": percentiles(reveal),
         "reveal_within_500ms": round(reveal_500, 4),

@@ -152,6 +152,11 @@ CHANNEL_LAYERS = {
                 }
             ],
             "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "duels"),
+            # Every screen of a web process shares one inbox in Redis, and channels_redis
+            # silently drops what arrives once it holds `capacity` messages (100 by
+            # default): forty workshops' news outran a busy process and projectors stayed
+            # on an old count (bench/RESULTS.md). Messages still expire after a minute.
+            "capacity": envint("CHANNEL_LAYER_CAPACITY", 10_000),
         },
     }
 }
