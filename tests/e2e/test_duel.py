@@ -1,8 +1,11 @@
 """A whole duel in real browsers: a facilitator, a presenter screen and three phones."""
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from playwright.sync_api import expect
 
 from workshop import live
@@ -117,3 +120,39 @@ def test_what_a_phone_is_typing_survives_a_new_state(server, open_page, live_wor
     caret = phone.evaluate("document.activeElement.selectionStart")
     assert caret == len("Combien consomme une vidéo") - 1
     assert not Vote.objects.exists()  # typed, never sent
+
+
+def test_a_projector_keeps_the_newest_count_when_news_arrive_out_of_order(
+    server, open_page, live_workshop
+):
+    """Each web process sends its own news of the count; one read earlier may arrive
+    later. The projector shows the count read last, not the one that arrived last."""
+    room = live_workshop.room_a
+    with ThreadPoolExecutor(1) as thread:  # the ORM and the layer, off Playwright's loop
+        for name in ("next_step", "next_step", "show_question", "show_answers", "open_vote"):
+            thread.submit(live.transition, live_workshop.pk, name).result()
+        round_id = Round.objects.get().pk
+        presenter = open_page(f"{server.url}/presentateur/{room.presenter_secret}/", *PROJECTOR)
+        expect(presenter.locator(".vote-count strong")).to_have_text("0")
+
+        def news(total: int, as_of: int):
+            counts = {"a": total, "b": 0, "both_equal": 0, "total": total, "hands": 0}
+            event = {
+                "type": "tally.update",
+                "round": round_id,
+                "rooms": {str(room.pk): counts},
+                "total": counts,
+                "as_of": as_of,
+            }
+            group = live.audience_group(live_workshop.pk, live.SCREENS)
+            thread.submit(async_to_sync(get_channel_layer().group_send), group, event).result()
+
+        later = int(time.time() * 1000) + 60_000
+        news(7, later)
+        expect(presenter.locator(".vote-count strong")).to_have_text("7")
+        news(5, later - 500)  # read before the 7, arrived after it
+        news(8, later + 500)
+        expect(presenter.locator(".vote-count strong")).to_have_text("8")
+        news(6, later + 100)
+        presenter.wait_for_timeout(500)
+        expect(presenter.locator(".vote-count strong")).to_have_text("8")
