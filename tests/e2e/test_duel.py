@@ -8,24 +8,19 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from playwright.sync_api import expect
 
+from tests.e2e.pages import open_panel
 from workshop import live
 from workshop.models import Round, Vote, Workshop
 
 PHONE = (390, 844)
 PROJECTOR = (1920, 1080)
-LAPTOP = (1280, 800)
 
 
 def test_a_duel_from_join_to_reveal(server, open_page, live_workshop):
     room = live_workshop.room_a
     base = server.url
 
-    facilitator = open_page(f"{base}/admin/login/", *LAPTOP)
-    facilitator.fill("#id_username", "anim")
-    facilitator.fill("#id_password", "pw-anim-123456")
-    facilitator.click("input[type=submit]")
-    facilitator.goto(f"{base}/ateliers/{live_workshop.pk}/animation/")
-    expect(facilitator.locator("[data-command=next_step]")).to_be_visible()
+    facilitator = open_panel(open_page, base, live_workshop, "anim", "pw-anim-123456")
 
     presenter = open_page(f"{base}/presentateur/{room.presenter_secret}/", *PROJECTOR)
     expect(presenter.locator(".join-code")).to_have_text(room.join_code)
@@ -86,11 +81,7 @@ def test_what_a_phone_is_typing_survives_a_new_state(server, open_page, live_wor
     ticked, a question being proposed, the open sections and the caret stay as they were."""
     Workshop.objects.filter(pk=live_workshop.pk).update(accepts_proposals=True)
     base = server.url
-    facilitator = open_page(f"{base}/admin/login/", *LAPTOP)
-    facilitator.fill("#id_username", "anim")
-    facilitator.fill("#id_password", "pw-anim-123456")
-    facilitator.click("input[type=submit]")
-    facilitator.goto(f"{base}/ateliers/{live_workshop.pk}/animation/")
+    facilitator = open_panel(open_page, base, live_workshop, "anim", "pw-anim-123456")
     phone = open_page(f"{base}/j/{live_workshop.room_a.join_code}/", *PHONE)
     expect(phone.locator("#screen")).to_contain_text("Vous êtes dans la salle")
     for name in ("next_step", "next_step", "show_question", "show_answers", "skip_replay"):

@@ -4,13 +4,13 @@ room A votes on phones, room B (no phones) by raised hands typed in the control 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.pages import open_panel
 from tests.live_fixtures import default_workshop_with_answers
 from tests.servers import WebServer
 from workshop.models import Round, Step, Workshop
 
 PHONE = (390, 844)
 PROJECTOR = (1920, 1080)
-LAPTOP = (1280, 900)
 
 
 @pytest.fixture
@@ -44,11 +44,7 @@ def test_the_whole_script_in_two_rooms_on_two_processes(two_servers, open_page, 
     first, second = two_servers
     phones_room, hands_room = default_workshop.rooms.order_by("pk")
 
-    panel = open_page(f"{first.url}/admin/login/", *LAPTOP)
-    panel.fill("#id_username", "animateur")
-    panel.fill("#id_password", "pw-animateur-e2e")
-    panel.click("input[type=submit]")
-    panel.goto(f"{first.url}/ateliers/{default_workshop.pk}/animation/")
+    panel = open_panel(open_page, first.url, default_workshop, "animateur", "pw-animateur-e2e")
     screen_a = open_page(f"{first.url}/presentateur/{phones_room.presenter_secret}/", *PROJECTOR)
     screen_b = open_page(f"{second.url}/presentateur/{hands_room.presenter_secret}/", *PROJECTOR)
     phones = [open_page(f"{second.url}/j/{phones_room.join_code}/", *PHONE) for _ in range(2)]
