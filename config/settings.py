@@ -152,11 +152,14 @@ CHANNEL_LAYERS = {
                 }
             ],
             "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "duels"),
-            # Every screen of a web process shares one inbox in Redis, and channels_redis
-            # silently drops what arrives once it holds `capacity` messages (100 by
-            # default): forty workshops' news outran a busy process and projectors stayed
-            # on an old count (bench/RESULTS.md). Messages still expire after a minute.
-            "capacity": envint("CHANNEL_LAYER_CAPACITY", 10_000),
+            # Every screen of a web process shares one inbox in Redis (its channels are
+            # "specific.<process>!<screen>"), and channels_redis silently drops what
+            # arrives once it holds the channel's capacity (100 by default): forty
+            # workshops' news outran a busy process and projectors stayed on an old count
+            # (bench/RESULTS.md). The inbox holds more; what each screen buffers in the
+            # process stays at 100, so that a screen gone without leaving its groups
+            # (a consumer killed at disconnect) holds little. Messages expire after 60 s.
+            "channel_capacity": {"specific.*": envint("CHANNEL_LAYER_CAPACITY", 10_000)},
         },
     }
 }

@@ -40,24 +40,27 @@ def test_a_burst_of_news_to_a_busy_process_all_arrives():
     """All the screens of a web process share one inbox in Redis. channels_redis drops,
     silently, what arrives once that inbox holds `capacity` messages (100 by default):
     under load, forty workshops' count news outran a process and projectors stayed on an
-    old count. A burst well past 100 must all arrive, in order, to every screen."""
+    old count. A burst well past 100 must all arrive, in order, to every screen; and a
+    screen gone without leaving its groups holds no more than 100 of them in the process."""
     layer = get_channel_layer()
     group = f"burst-{uuid.uuid4().hex}"
 
     async def burst() -> dict[str, list[int]]:
         screens = [await layer.new_channel() for _ in range(3)]  # one process: one inbox
-        for screen in screens:
+        gone = await layer.new_channel()  # its consumer was killed: it never reads
+        for screen in [*screens, gone]:
             await layer.group_add(group, screen)
         for n in range(NEWS):  # sent before anyone reads, as when the process is busy
             await layer.group_send(group, {"type": "news", "n": n})
-        received = {screen: [] for screen in screens}
-        for screen in screens:
-            for _ in range(NEWS):
-                message = await asyncio.wait_for(layer.receive(screen), 5)
-                received[screen].append(message["n"])
-        for screen in screens:
-            await layer.group_discard(group, screen)
-        return received
 
-    received = asyncio.run(burst())
+        async def read(screen) -> list[int]:  # each screen's consumer reads its own
+            return [(await asyncio.wait_for(layer.receive(screen), 5))["n"] for _ in range(NEWS)]
+
+        received = dict(zip(screens, await asyncio.gather(*map(read, screens)), strict=True))
+        for screen in [*screens, gone]:
+            await layer.group_discard(group, screen)
+        return received, layer.receive_buffer[gone].qsize()
+
+    received, kept_for_the_gone = asyncio.run(burst())
     assert all(news == list(range(NEWS)) for news in received.values())
+    assert kept_for_the_gone == 100
