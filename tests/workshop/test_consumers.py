@@ -187,17 +187,24 @@ def vote_open_in_room_b(live_workshop, phones: int) -> tuple[int, list]:
     return Round.objects.get().pk, [phone_cookie(live_workshop.room_b)[0] for _ in range(phones)]
 
 
+async def presenter_and_phones(room, headers) -> tuple:
+    """The room's presenter screen and its phones connected, each phone with its first
+    state."""
+    presenter, *_ = await connect(f"/ws/presentateur/{room.presenter_secret}/")
+    await receive(presenter, "state")
+    phones = []
+    for header in headers:
+        communicator, *_ = await connect(f"/ws/salle/{room.join_code}/", header)
+        phones.append((communicator, await receive(communicator, "state")))
+    return presenter, phones
+
+
 def test_a_burst_of_votes_costs_a_handful_of_tally_messages(live_workshop):
     round_id, headers = vote_open_in_room_b(live_workshop, phones=12)
 
     async def scenario():
-        presenter, *_ = await connect(f"/ws/presentateur/{live_workshop.room_b.presenter_secret}/")
-        await receive(presenter, "state")
-        phones = []
-        for header in headers:
-            communicator, *_ = await connect(f"/ws/salle/{live_workshop.room_b.join_code}/", header)
-            await receive(communicator, "state")
-            phones.append(communicator)
+        presenter, joined = await presenter_and_phones(live_workshop.room_b, headers)
+        phones = [communicator for communicator, _ in joined]
         for index, communicator in enumerate(phones):
             await communicator.send_json_to(
                 {"type": "vote", "round": round_id, "choice": "b", "client_id": f"v{index}"}
@@ -220,12 +227,7 @@ def test_the_running_count_goes_to_the_projector_not_to_the_phones(live_workshop
     round_id, headers = vote_open_in_room_b(live_workshop, phones=4)
 
     async def scenario():
-        presenter, *_ = await connect(f"/ws/presentateur/{live_workshop.room_b.presenter_secret}/")
-        await receive(presenter, "state")
-        phones = []
-        for header in headers:
-            communicator, *_ = await connect(f"/ws/salle/{live_workshop.room_b.join_code}/", header)
-            phones.append((communicator, await receive(communicator, "state")))
+        presenter, phones = await presenter_and_phones(live_workshop.room_b, headers)
         for index, (communicator, _) in enumerate(phones):
             await communicator.send_json_to(
                 {"type": "vote", "round": round_id, "choice": "a", "client_id": f"s{index}"}
