@@ -122,11 +122,6 @@ class AIModelAdmin(admin.ModelAdmin):
         return model.size_class or _("inconnue")
 
 
-# A question asked live in a workshop is saved as a prompt named "direct-…" (see
-# workshop/live.py, ask_live_question): its words are a room's, often a participant's.
-LIVE_PROMPT_PREFIX = "direct-"
-
-
 @admin.register(Prompt)
 class PromptAdmin(admin.ModelAdmin):
     list_display = ["title", "language", "category", "source"]
@@ -141,7 +136,7 @@ class PromptAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.exclude(slug__startswith=LIVE_PROMPT_PREFIX)
+        return queryset.exclude(slug__startswith=Prompt.LIVE_SLUG_PREFIX)
 
 
 class PastedAnswerForm(forms.ModelForm):

@@ -316,6 +316,10 @@ class AIModel(models.Model):
 class Prompt(models.Model):
     """A question of the shared library, asked of both models of a duel."""
 
+    # A question asked live in a workshop is saved as a prompt too, its slug starting
+    # with this: its words are a room's, often a participant's, not the library's.
+    LIVE_SLUG_PREFIX = "direct-"
+
     slug = models.SlugField(_("identifiant"), max_length=100, unique=True)
     title = models.CharField(_("titre"), max_length=200)
     text = models.TextField(_("texte"))

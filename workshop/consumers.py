@@ -23,6 +23,7 @@ from workshop.snapshots import (
     PRESENTER,
     built_for_broadcast,
     for_broadcast,
+    screen_key,
     snapshot,
 )
 
@@ -164,7 +165,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         message = built_for_broadcast(version, *who)
         if message is not None:
             return message
-        key = (version, self.workshop.pk, self.audience, self.room.pk if self.room else None)
+        key = (version, self.workshop.pk, *screen_key(self.audience, self.room))
         building = _building.get(key)
         if building is None:
             build = database_sync_to_async(for_broadcast, thread_sensitive=False)

@@ -345,7 +345,7 @@ def ask_live_question(
         except pairs.NoPair as error:
             raise Refused(str(error)) from None
         prompt = Prompt.objects.create(
-            slug=f"direct-{uuid.uuid4().hex[:12]}",
+            slug=f"{Prompt.LIVE_SLUG_PREFIX}{uuid.uuid4().hex[:12]}",
             title=text[:60],
             text=text,
             language=workshop.language,
@@ -709,6 +709,8 @@ def presence(workshop_id: int) -> dict[str, int]:
 
 
 def publish_state(workshop_id: int, audience: str) -> None:
+    # The count of answers shows on every screen, phones included: all are told, whichever
+    # audience's flush this was.
     broadcast(workshop_id)
 
 

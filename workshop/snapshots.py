@@ -51,6 +51,11 @@ def snapshot(
         return state
 
 
+def screen_key(audience: str, room: Room | None) -> tuple[str, int | None]:
+    """Which screens share one state: those of an audience, in one room (or none)."""
+    return (audience, room.pk if room else None)
+
+
 class Broadcast:
     """One state change as every screen of a web process sees it.
 
@@ -72,12 +77,12 @@ class Broadcast:
 
     def built(self, audience: str, room: Room | None, participant: Participant | None) -> bool:
         """Whether `state()` would read nothing more from the database."""
-        shared = (audience, room.pk if room else None) in self.shared
+        shared = screen_key(audience, room) in self.shared
         needs_personal = audience == PARTICIPANT and participant is not None
         return shared and (self.personal is not None or not needs_personal)
 
     def state(self, audience: str, room: Room | None, participant: Participant | None) -> dict:
-        key = (audience, room.pk if room else None)
+        key = screen_key(audience, room)
         state = self.shared.get(key)
         if state is None:
             with translation.override(self.reading.workshop.language):
@@ -94,7 +99,7 @@ class Broadcast:
         """The screen's state and the text sent for it (its JSON). What the screens share
         is encoded once; a phone's own vote is added to that text, so that a thousand
         phones cost one encoding, not a thousand (the same JSON as `state()`'s)."""
-        key = (audience, room.pk if room else None)
+        key = screen_key(audience, room)
         state = self.state(audience, room, participant)
         shared = self.shared[key]
         if state is not shared and ("question" in state or "finale" in state):
