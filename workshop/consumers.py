@@ -33,23 +33,34 @@ logger = logging.getLogger(__name__)
 # room): the screens that follow wait for them rather than build them again.
 _building: dict[tuple, asyncio.Future] = {}
 
-# News being coalesced in this process: (kind, object id, audience) -> its sending task.
-# Each web process coalesces its own events, with no shared claim: a process killed with
-# news pending loses only that news, never another's.
+# News being coalesced in this process, by (kind, object id, audience): the task that will
+# send it, and when the last news went (kept for one interval). Each web process coalesces
+# its own events, with no shared claim: a process killed with news pending loses only that
+# news, never another's.
 _flushes: dict[tuple[str, int, str], asyncio.Task] = {}
+_sent_at: dict[tuple[str, int, str], float] = {}
 
 
 def schedule_flush(kind: str, object_id: int, publish, audience: str) -> None:
-    """The first event of a burst sends the news of the whole burst a moment later."""
+    """News at most once an interval: at once after a quiet interval, else when the
+    interval opened by the last news ends, with every event of the meantime.
+
+    The last vote of a round is then on the projector within one interval, often at
+    once, and a burst still costs one news an interval."""
     key = (kind, object_id, audience)
     pending = _flushes.get(key)
     if pending is not None and not pending.done() and not pending.get_loop().is_closed():
-        return
+        return  # news not read yet: it will count this event too
+    interval = live.FLUSH_INTERVAL_SECONDS[audience]
+    loop = asyncio.get_running_loop()
+    delay = max(0.0, _sent_at.get(key, -interval) + interval - loop.time())
 
     async def flush():
-        await asyncio.sleep(live.FLUSH_INTERVAL_SECONDS[audience])
-        # Released before counting: an event during the count schedules the next flush.
+        await asyncio.sleep(delay)
+        # Released before counting: an event during the count schedules the next news.
         _flushes.pop(key, None)
+        sent_at = _sent_at[key] = loop.time()
+        loop.call_later(interval, _forget, key, sent_at)
         try:
             await database_sync_to_async(publish, thread_sensitive=False)(object_id, audience)
         except (DatabaseError, RedisError):
@@ -58,6 +69,12 @@ def schedule_flush(kind: str, object_id: int, publish, audience: str) -> None:
 
     # Kept referenced until done; it outlives the connection that scheduled it.
     _flushes[key] = asyncio.ensure_future(flush())
+
+
+def _forget(key: tuple[str, int, str], sent_at: float) -> None:
+    """A quiet interval has passed: the next news may go at once."""
+    if _sent_at.get(key) == sent_at:
+        del _sent_at[key]
 
 
 def schedule_flushes(kind: str, object_id: int, publish) -> None:

@@ -108,22 +108,27 @@ def _shown_round(workshop_id: int, live_round_id: int | None, step_id: int | Non
 
 
 def current_round(workshop: Workshop) -> Round | None:
+    """The round the workshop shows, with its two answers, their models and the prompt.
+
+    Every screen's state reads it after each transition: two small queries (the round,
+    then both answers with what they need), not one join of a dozen tables, which
+    PostgreSQL took longer to plan (2.4 ms) than to run (bench/RESULTS.md)."""
     if workshop.phase not in DUEL_PHASES:
         return None
     shown = _shown_round(workshop.pk, workshop.live_round_id, workshop.current_step_id)
     if not shown:
         return None
-    rounds = Round.objects.select_related(
-        "step",
-        "generation_a__model__maker",
-        "generation_b__model__maker",
-        "generation_a__model__endpoint",
-        "generation_b__model__endpoint",
-        "generation_a__prompt",
-    )
-    # One round at most: no ordering (Round's default one joins two more tables; every
-    # screen's state reads this).
-    return next(iter(rounds.filter(**shown).order_by()[:1]), None)
+    # One round at most: no ordering (Round's default one joins two more tables).
+    round_ = next(iter(Round.objects.filter(**shown).order_by()[:1]), None)
+    if round_ is None:
+        return None
+    if round_.step_id is not None and round_.step_id == workshop.current_step_id:
+        round_.step = workshop.current_step
+    generations = Generation.objects.select_related("model__maker", "model__endpoint", "prompt")
+    found = generations.in_bulk([round_.generation_a_id, round_.generation_b_id])
+    round_.generation_a = found[round_.generation_a_id]
+    round_.generation_b = found[round_.generation_b_id]
+    return round_
 
 
 # Transitions ------------------------------------------------------------------------------
@@ -505,9 +510,9 @@ def tallies(round_: Round) -> dict:
     as_of = int(time.time() * 1000)
     rooms: dict[int, dict] = {
         room_id: Tally().as_dict() | {"hands": 0}
-        for room_id in Room.objects.filter(workshop_id=round_.workshop_id).values_list(
-            "pk", flat=True
-        )
+        for room_id in Room.objects.filter(workshop_id=round_.workshop_id)
+        .order_by("name")  # not the default ordering, which joins the workshop
+        .values_list("pk", flat=True)
     }
     votes = (
         Vote.objects.filter(round=round_, participant__removed_at__isnull=True)
@@ -704,7 +709,9 @@ def presence(workshop_id: int) -> dict[str, int]:
         .values_list("room_id")
         .annotate(n=Count("pk"))
     )
-    rooms = Room.objects.filter(workshop_id=workshop_id).values_list("pk", flat=True)
+    rooms = (
+        Room.objects.filter(workshop_id=workshop_id).order_by("name").values_list("pk", flat=True)
+    )
     return {str(room): counts.get(room, 0) for room in rooms}
 
 

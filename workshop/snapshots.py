@@ -168,14 +168,10 @@ class Personal:
         who = {"participant": participant} if participant else {}
         votes = {}
         if round_ is not None:
-            for vote in Vote.objects.filter(round=round_, **who):
-                votes[vote.participant_id] = {
-                    "choice": vote.choice,
-                    "reasons": vote.reasons,
-                    "comment_a": vote.comment_a,
-                    "comment_b": vote.comment_b,
-                    "client_id": vote.client_id,
-                }
+            fields = ("choice", "reasons", "comment_a", "comment_b", "client_id")
+            rows = Vote.objects.filter(round=round_, **who).values_list("participant", *fields)
+            for participant_id, *values in rows:
+                votes[participant_id] = dict(zip(fields, values, strict=True))
         answers = {}
         step = workshop.current_step
         if step is not None and step.kind in (Step.Kind.QUESTION, Step.Kind.FINALE):
@@ -278,7 +274,11 @@ def _snapshot(reading: Reading, audience: str, room: Room | None) -> dict:
         state["proposals"] = proposals.for_facilitator(workshop)
         state["models"] = [
             {"slug": m.slug, "name": f"{m.maker.name} · {m.name}"}
-            for m in pairs.available(AIModel.objects.enabled().select_related("maker"))
+            for m in pairs.available(
+                AIModel.objects.enabled()
+                .select_related("maker")
+                .only("slug", "name", "maker__name", "endpoint__api_style", "endpoint__api_key_env")
+            )
         ]
     return state
 
