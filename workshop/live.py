@@ -500,6 +500,26 @@ def tally(round_: Round) -> Tally:
     return Tally(a=total["a"], b=total["b"], both_equal=total["both_equal"])
 
 
+# A round's counts room by room, in one statement: the votes of the participants still in
+# their room, then the raised hands. Read twice a second per workshop and process while a
+# vote is open, and by every state: Django took longer to compile the three queries this
+# replaces than the database to run them (bench/RESULTS.md).
+_TALLY_SQL = """
+    SELECT room.id, vote.choice, COUNT(vote.id), 0, 0, 0
+    FROM workshop_room room
+    LEFT JOIN workshop_participant participant
+        ON participant.room_id = room.id AND participant.removed_at IS NULL
+    LEFT JOIN workshop_vote vote
+        ON vote.participant_id = participant.id AND vote.round_id = %s
+    WHERE room.workshop_id = %s
+    GROUP BY room.id, vote.choice
+    UNION ALL
+    SELECT hands.room_id, NULL, 0, hands.a, hands.b, hands.both_equal
+    FROM workshop_handcount hands
+    WHERE hands.round_id = %s
+"""
+
+
 def tallies(round_: Round) -> dict:
     """The round's counts for each room and for the whole workshop, hands included.
 
@@ -508,28 +528,22 @@ def tallies(round_: Round) -> dict:
     earlier may arrive later; a screen keeps the newest.
     """
     as_of = int(time.time() * 1000)
-    rooms: dict[int, dict] = {
-        room_id: Tally().as_dict() | {"hands": 0}
-        for room_id in Room.objects.filter(workshop_id=round_.workshop_id)
-        .order_by("name")  # not the default ordering, which joins the workshop
-        .values_list("pk", flat=True)
-    }
-    votes = (
-        Vote.objects.filter(round=round_, participant__removed_at__isnull=True)
-        .values("participant__room_id", "choice")
-        .annotate(count=Count("pk"))
-    )
-    for row in votes:
-        room = rooms.setdefault(row["participant__room_id"], Tally().as_dict() | {"hands": 0})
-        room[row["choice"]] += row["count"]
-        room["total"] += row["count"]
-    for hands in HandCount.objects.filter(round=round_):
-        room = rooms.setdefault(hands.room_id, Tally().as_dict() | {"hands": 0})
-        for choice in ("a", "b", "both_equal"):
-            room[choice] += getattr(hands, choice)
-        counted = hands.a + hands.b + hands.both_equal
-        room["total"] += counted
-        room["hands"] += counted
+    with connection.cursor() as cursor:
+        cursor.execute(_TALLY_SQL, [round_.pk, round_.workshop_id, round_.pk])
+        rows = cursor.fetchall()
+    rooms: dict[int, dict] = {}
+    for room_id, choice, votes, a, b, both_equal in rows:
+        room = rooms.setdefault(room_id, Tally().as_dict() | {"hands": 0})
+        if choice is not None:
+            room[choice] += votes
+            room["total"] += votes
+        counted = a + b + both_equal
+        if counted:
+            room["a"] += a
+            room["b"] += b
+            room["both_equal"] += both_equal
+            room["total"] += counted
+            room["hands"] += counted
     keys = [*Tally().as_dict(), "hands"]
     total = {key: sum(room[key] for room in rooms.values()) for key in keys}
     return {"round": round_.pk, "rooms": rooms, "total": total, "as_of": as_of}

@@ -184,6 +184,24 @@ def test_tallies_per_room_and_in_total_and_the_winner(live_workshop):
     assert Round.objects.get().winner == "a"
 
 
+def test_tallies_leave_out_removed_participants_and_add_raised_hands(live_workshop):
+    walk(live_workshop, DUEL_WALK)
+    round_ = Round.objects.get()
+    stays, leaves = phone(live_workshop.room_a), phone(live_workshop.room_a)
+    phone(live_workshop.room_b)  # in the room, not voting
+    cast_vote(stays.participant.pk, ballot(round_.pk, "b"))
+    cast_vote(leaves.participant.pk, ballot(round_.pk, "a"))
+    leaves.participant.removed_at = timezone.now()
+    leaves.participant.save()
+    live.record_hands(live_workshop.pk, live_workshop.room_b.pk, 3, 1, 2)
+    counts = live.tallies(round_)
+    assert counts["rooms"] == {
+        live_workshop.room_a.pk: {"a": 0, "b": 1, "both_equal": 0, "total": 1, "hands": 0},
+        live_workshop.room_b.pk: {"a": 3, "b": 1, "both_equal": 2, "total": 6, "hands": 6},
+    }
+    assert counts["total"] == {"a": 3, "b": 2, "both_equal": 2, "total": 7, "hands": 6}
+
+
 def test_a_tie_is_recorded_as_a_tie(live_workshop):
     walk(live_workshop, DUEL_WALK)
     round_ = Round.objects.get()
