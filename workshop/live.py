@@ -431,32 +431,38 @@ def cast_vote(participant_id: int, ballot: Ballot) -> Vote:
         raise
 
 
+# Where a vote goes, read in one statement: whether the participant is still in the room,
+# the workshop's phase, and the round it shows (its live question's, else its step's: the
+# rule of _shown_round). A hall's votes come within seconds; Django took longer to compile
+# the two queries this replaces than the database to run them (bench/RESULTS.md).
+_BALLOT_BOX_SQL = """
+    SELECT participant.removed_at IS NULL, workshop.phase, COALESCE(
+        workshop.live_round_id,
+        (
+            SELECT shown.id FROM workshop_round shown
+            WHERE shown.workshop_id = workshop.id AND shown.step_id = workshop.current_step_id
+            ORDER BY shown.id LIMIT 1
+        )
+    )
+    FROM workshop_participant participant
+    JOIN workshop_room room ON room.id = participant.room_id
+    JOIN workshop_workshop workshop ON workshop.id = room.workshop_id
+    WHERE participant.id = %s
+"""
+
+
 def _store_vote(participant_id: int, ballot: Ballot) -> Vote:
-    # A hall votes within seconds: a few small queries and one upsert, under the round's
-    # shared lock (taken first, so the phase read below is the one the close will see).
+    # A hall votes within seconds: one reading and one upsert, under the round's shared
+    # lock (taken first, so the phase read below is the one the close will see).
     with transaction.atomic(), _round_lock(ballot.round_id, shared=True):
-        found = (
-            Participant.objects.filter(pk=participant_id)
-            .values(
-                "removed_at",
-                "room__workshop_id",
-                "room__workshop__phase",
-                "room__workshop__live_round_id",
-                "room__workshop__current_step_id",
-            )
-            .first()
-        )
-        if found is None or found["removed_at"] is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(_BALLOT_BOX_SQL, [participant_id])
+            found = cursor.fetchone()
+        if found is None or not found[0]:
             raise Refused("vous ne faites plus partie de cette salle")
-        if found["room__workshop__phase"] != VOTE_OPEN:
+        _, phase, round_id = found
+        if phase != VOTE_OPEN:
             raise Refused("le vote n'est pas ouvert")
-        shown = _shown_round(
-            found["room__workshop_id"],
-            found["room__workshop__live_round_id"],
-            found["room__workshop__current_step_id"],
-        )
-        rounds = Round.objects.filter(**shown) if shown else Round.objects.none()
-        round_id = rounds.order_by("pk").values_list("pk", flat=True).first()
         if round_id is None or round_id != ballot.round_id:
             raise Refused("ce vote ne porte pas sur le duel en cours")
         changed = ["choice", "reasons", "comment_a", "comment_b", "client_id", "updated_at"]

@@ -152,6 +152,23 @@ def test_a_vote_for_another_round_is_refused(live_workshop):
         cast_vote(joined.participant.pk, ballot(Round.objects.get().pk + 999))
 
 
+def test_during_a_live_question_a_vote_goes_to_its_round_not_the_steps(live_workshop):
+    workshop = walk(live_workshop, DUEL_WALK)
+    step_round = Round.objects.get()
+    live_round = Round.objects.create(
+        workshop=workshop,
+        step=None,
+        generation_a=step_round.generation_a,
+        generation_b=step_round.generation_b,
+    )
+    Workshop.objects.filter(pk=workshop.pk).update(live_round=live_round)
+    voter = phone(live_workshop.room_a).participant.pk
+    with pytest.raises(Refused, match="duel en cours"):
+        cast_vote(voter, ballot(step_round.pk))
+    cast_vote(voter, ballot(live_round.pk, "b"))
+    assert list(Vote.objects.values_list("round", "choice")) == [(live_round.pk, "b")]
+
+
 def test_a_removed_participant_cannot_vote(live_workshop):
     walk(live_workshop, DUEL_WALK)
     joined = phone(live_workshop.room_a)
