@@ -40,6 +40,7 @@ DEFAULTS = {
     "LOG_LEVEL": "WARNING",
     # As in production (.env.example): pooled connections, not one opened per message.
     "DATABASE_POOL_SIZE": "20",
+    "ASGI_THREADS": "20",
 }
 
 
