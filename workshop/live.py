@@ -722,17 +722,24 @@ def publish_tallies(round_id: int, audience: str) -> None:
     )
 
 
+# Each room's participants, in one statement: read at every arrival (coalesced) and by
+# every state.
+_PRESENCE_SQL = """
+    SELECT room.id, COUNT(participant.id)
+    FROM workshop_room room
+    LEFT JOIN workshop_participant participant
+        ON participant.room_id = room.id AND participant.removed_at IS NULL
+    WHERE room.workshop_id = %s
+    GROUP BY room.id, room.name
+    ORDER BY room.name
+"""
+
+
 def presence(workshop_id: int) -> dict[str, int]:
     """How many participants each room of the workshop has."""
-    counts = dict(
-        Participant.objects.filter(room__workshop_id=workshop_id, removed_at__isnull=True)
-        .values_list("room_id")
-        .annotate(n=Count("pk"))
-    )
-    rooms = (
-        Room.objects.filter(workshop_id=workshop_id).order_by("name").values_list("pk", flat=True)
-    )
-    return {str(room): counts.get(room, 0) for room in rooms}
+    with connection.cursor() as cursor:
+        cursor.execute(_PRESENCE_SQL, [workshop_id])
+        return {str(room): count for room, count in cursor.fetchall()}
 
 
 def publish_state(workshop_id: int, audience: str) -> None:

@@ -219,6 +219,17 @@ def test_tallies_leave_out_removed_participants_and_add_raised_hands(live_worksh
     assert counts["total"] == {"a": 3, "b": 2, "both_equal": 2, "total": 7, "hands": 6}
 
 
+def test_presence_counts_each_rooms_participants_still_there(live_workshop):
+    stays, leaves = phone(live_workshop.room_a), phone(live_workshop.room_a)
+    leaves.participant.removed_at = timezone.now()
+    leaves.participant.save()
+    assert stays.participant.removed_at is None
+    assert live.presence(live_workshop.pk) == {
+        str(live_workshop.room_a.pk): 1,
+        str(live_workshop.room_b.pk): 0,  # an empty room is still shown
+    }
+
+
 def test_a_tie_is_recorded_as_a_tie(live_workshop):
     walk(live_workshop, DUEL_WALK)
     round_ = Round.objects.get()
