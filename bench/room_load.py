@@ -28,6 +28,7 @@ presenter's split after the close equals the acknowledged votes. Every wait is b
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -43,6 +44,8 @@ from pathlib import Path
 
 import requests
 import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.frames import DATA_OPCODES
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
@@ -179,9 +182,34 @@ def ws_url(base: str, path: str) -> str:
     return base.replace("http", "ws", 1).rstrip("/") + path
 
 
+class TimedConnection(ClientConnection):
+    """A simulated phone's socket that notes when each message arrived.
+
+    A thousand phones live in this one process: a burst of states (a reveal) is read by
+    the harness one after the other, the last a hundred milliseconds or more after it
+    arrived. That wait is the harness's, not the platform's (a real phone reads its one
+    message at once): latencies are measured to the moment the message's last frame was
+    read off the socket, and the harness's own delay is reported apart
+    (`harness_lag_ms`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.arrivals: collections.deque[float] = collections.deque()
+        self.data_at = 0.0
+
+    def data_received(self, data: bytes) -> None:
+        self.data_at = time.monotonic()
+        super().data_received(data)
+
+    def process_event(self, event) -> None:
+        if self.response is not None and event.opcode in DATA_OPCODES and event.fin:
+            self.arrivals.append(self.data_at)
+        super().process_event(event)
+
+
 class Screen:
     """One WebSocket screen: it connects (to the next base URL after a drop) and keeps the
-    latest state; what it receives is timestamped by the harness's own clock."""
+    latest state; what it receives is timestamped when it arrived (TimedConnection)."""
 
     def __init__(self, bases: list[str], first: int, path: str, cookie: str):
         self.bases, self.index, self.path, self.cookie = bases, first, path, cookie
@@ -190,6 +218,7 @@ class Screen:
         self.reconnects = 0
         self.errors: list[str] = []
         self.waiters: list[tuple[callable, asyncio.Future]] = []
+        self.lags: list[float] = []  # from a message's arrival to the harness reading it
 
     @property
     def origin(self) -> str:
@@ -202,6 +231,7 @@ class Screen:
             open_timeout=CONNECT_TIMEOUT,
             max_size=2**22,
             ping_interval=None,
+            create_connection=TimedConnection,
         )
         self.reader = asyncio.ensure_future(self.read())
 
@@ -219,7 +249,9 @@ class Screen:
     async def read(self) -> None:
         try:
             async for frame in self.socket:
-                self.received(json.loads(frame), time.monotonic())
+                arrived, read_at = self.socket.arrivals.popleft(), time.monotonic()
+                self.lags.append(read_at - arrived)
+                self.received(json.loads(frame), arrived, read_at)
         except websockets.ConnectionClosed:
             pass
         self.closed()
@@ -230,14 +262,14 @@ class Screen:
                 future.set_exception(ConnectionError("closed"))
         self.waiters = []
 
-    def received(self, message: dict, at: float) -> None:
+    def received(self, message: dict, at: float, read_at: float) -> None:
         if message.get("type") == "state":
             self.phase = message["phase"]
         elif message.get("type") == "error":
             self.errors.append(message.get("reason", ""))
         for test, future in list(self.waiters):
             if not future.done() and test(message):
-                future.set_result((message, at))
+                future.set_result((message, at, read_at))
                 self.waiters.remove((test, future))
 
     def expect(self, test) -> asyncio.Future:
@@ -263,7 +295,7 @@ class Phone(Screen):
         self.room = room
         self.choice = random.choice(["a", "b", "both_equal"])  # noqa: S311 - not a secret
         self.client_id = uuid.uuid4().hex
-        self.sent_at = self.acked_at = self.reveal_at = None
+        self.sent_at = self.acked_at = self.reveal_at = self.reveal_read_at = None
         self.refused = ""
         self.retries = 0
 
@@ -281,7 +313,7 @@ class Phone(Screen):
                 if self.sent_at is None:
                     self.sent_at = time.monotonic()
                 await self.send(message)
-                reply, at = await asyncio.wait_for(answer, STEP_TIMEOUT)
+                reply, at, _ = await asyncio.wait_for(answer, STEP_TIMEOUT)
             except (ConnectionError, websockets.ConnectionClosed):
                 await self.reconnect()
                 continue
@@ -306,7 +338,7 @@ class Presenter(Screen):
         self.split = None
         self.as_of = 0  # when the count shown was read: older news is not shown (live.js)
 
-    def received(self, message, at):
+    def received(self, message, at, read_at):
         # The running count, while the vote is open (the split after the close is apart).
         if message.get("type") == "tally":
             tally = message
@@ -318,7 +350,7 @@ class Presenter(Screen):
             elif tally["as_of"] >= self.as_of:
                 self.as_of = tally["as_of"]
                 self.counts.append((at, tally["room"]["total"], tally["total"]["total"]))
-        super().received(message, at)
+        super().received(message, at, read_at)
 
     def correct_since(self, room_total: int, workshop_total: int) -> float | None:
         """When this screen last started showing the right counts (None: it does not)."""
@@ -394,9 +426,9 @@ async def play(run: Run, window: float) -> None:
     await run.facilitator.send({"type": "command", "command": "reveal"})
     for phone, future in zip(run.phones, revealed, strict=True):
         try:
-            _, phone.reveal_at = await asyncio.wait_for(future, STEP_TIMEOUT)
+            _, phone.reveal_at, phone.reveal_read_at = await asyncio.wait_for(future, STEP_TIMEOUT)
         except (TimeoutError, ConnectionError):
-            phone.reveal_at = None
+            phone.reveal_at = phone.reveal_read_at = None
 
 
 async def settle(run: Run, timeout: float = 10) -> None:
@@ -472,12 +504,12 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
             want = {c: sum(1 for p in votes if p.choice == c) for c in ("a", "b", "both_equal")}
             got = {c: (presenter.split or {}).get(c) for c in want}
             splits_right &= want == got
-    reveal = [
-        (p.reveal_at - run.reveal_sent_at) * 1000
-        for run in runs
-        for p in run.phones
-        if p.reveal_at is not None
-    ]
+    reveal, reveal_read = [], []
+    for run in runs:
+        for p in run.phones:
+            if p.reveal_at is not None:
+                reveal.append((p.reveal_at - run.reveal_sent_at) * 1000)
+                reveal_read.append((p.reveal_read_at - run.reveal_sent_at) * 1000)
     reveal_500 = sum(1 for ms in reveal if ms <= 500) / len(phones)
     for screen in screens:
         await screen.close()
@@ -502,6 +534,8 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
         "split_correct": splits_right,
         "reveal_ms": percentiles(reveal),
         "reveal_within_500ms": round(reveal_500, 4),
+        "reveal_read_ms": percentiles(reveal_read),
+        "harness_lag_ms": percentiles([lag * 1000 for s in screens for lag in s.lags]),
         "reconnects": sum(s.reconnects for s in screens),
         "retries": sum(p.retries for p in phones),
     }
