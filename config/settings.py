@@ -164,6 +164,12 @@ CHANNEL_LAYERS = {
     }
 }
 
+# Web processes freeze what survives the garbage collector's full collections, which
+# otherwise stop the event loop for a quarter of a second with a thousand phones
+# (config/collector.py). On in production; off by default where DEBUG is on (tests,
+# development), where finalizers of frozen cycles would run late.
+GC_FREEZE = envbool("GC_FREEZE", not DEBUG)
+
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
