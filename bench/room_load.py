@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import gc
 import json
 import os
 import random
@@ -481,6 +482,11 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
         await asyncio.gather(*(s.connect() for s in screens[batch : batch + 100]))
     await asyncio.wait_for(asyncio.gather(*initial), STEP_TIMEOUT)
     connect_s = time.monotonic() - started
+    # Two thousand sockets' objects, alive to the end: out of the collector's sight, so
+    # that its full collections do not stop the harness in the middle of a measurement
+    # (as config/collector.py does for the platform's processes).
+    gc.collect()
+    gc.freeze()
 
     await asyncio.gather(*(play(run, args.window) for run in runs))
 
