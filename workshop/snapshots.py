@@ -6,6 +6,7 @@ Nothing here reveals more than the phase allows: the answers appear with "answer
 the split of the vote after it closes, the models' names at the reveal.
 """
 
+import contextlib
 import json
 import threading
 import time
@@ -15,8 +16,9 @@ from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
 
-from duels import pairs
+from duels import concurrency, pairs
 from duels.impact import answer_figures, size_text
 from duels.models import AIModel, Generation
 from impacts import wording
@@ -67,10 +69,50 @@ class Broadcast:
     """
 
     def __init__(self, workshop_id: int):
-        self.reading = Reading.of(workshop_id)
+        self.workshop_id = workshop_id
         self.shared: dict[tuple[str, int | None], dict] = {}
         self.encoded: dict[tuple[str, int | None], str] = {}
         self.personal: Personal | None = None
+
+    @cached_property
+    def reading(self) -> "Reading":
+        return Reading.of(self.workshop_id)
+
+    def complete(self) -> "Broadcast":
+        """Every screen's part: the panel's, each room's presenter's and phones', and
+        every phone's own (what another web process reads instead of the database)."""
+        self.state(FACILITATOR, None, None)
+        for room in self.reading.workshop.rooms.all():
+            self.state(PRESENTER, room, None)
+            self.state(PARTICIPANT, room, None)
+        if self.personal is None:
+            self.personal = Personal.read(self.reading)
+        return self
+
+    def dumps(self) -> str:
+        personal = self.personal
+        return json.dumps(
+            {
+                "shared": [
+                    [audience, room, state] for (audience, room), state in self.shared.items()
+                ],
+                "votes": personal.votes,
+                "answers": personal.answers,
+                "has_round": personal.has_round,
+            }
+        )
+
+    @classmethod
+    def loads(cls, workshop_id: int, text: str | bytes) -> "Broadcast":
+        data = json.loads(text)
+        broadcast = cls(workshop_id)
+        broadcast.shared = {(audience, room): state for audience, room, state in data["shared"]}
+        broadcast.personal = Personal(
+            {int(who): vote for who, vote in data["votes"].items()},
+            {int(who): answer for who, answer in data["answers"].items()},
+            data["has_round"],
+        )
+        return broadcast
 
     # No lock: several threads of the pool may serve one broadcast, and the event loop
     # reads what is built. At worst two of them build the same part, and one is kept.
@@ -114,8 +156,51 @@ class Broadcast:
 
 # Forty workshops revealing at once are forty broadcasts being served side by side.
 _RECENT = 256
-_recent: "OrderedDict[tuple[str, int], Broadcast]" = OrderedDict()
+_recent: "OrderedDict[tuple[str, int], _Recent]" = OrderedDict()
 _recent_lock = threading.Lock()
+
+
+class _Recent:
+    """A state change in this process: its broadcast once read or built (under `lock`,
+    by the first thread that needs it)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.broadcast: Broadcast | None = None
+
+
+# A state change is built once for all web processes: the first to claim it builds every
+# screen's part and leaves it in Redis, where the others read it instead of the database.
+# If the one that claimed it dies (or Redis fails), the others build their own after
+# SHARED_WAIT_SECONDS at most.
+SHARED_SECONDS = 60
+SHARED_WAIT_SECONDS = 1.0
+SHARED_POLL_SECONDS = 0.003
+
+
+def _shared_key(version: str, workshop_id: int) -> str:
+    return f"duels:broadcast:{workshop_id}:{version}"
+
+
+def shared_broadcast(version: str, workshop_id: int) -> Broadcast:
+    """The state change `version` of a workshop, built here or read from Redis."""
+    key = _shared_key(version, workshop_id)
+    redis = concurrency.client()
+    try:
+        text = redis.get(key)
+        if text is None and redis.set(f"{key}:claim", 1, nx=True, px=SHARED_SECONDS * 1000):
+            built = Broadcast(workshop_id).complete()
+            with contextlib.suppress(RedisError):
+                redis.set(key, built.dumps(), px=SHARED_SECONDS * 1000)
+            return built
+        deadline = time.monotonic() + SHARED_WAIT_SECONDS
+        while text is None and time.monotonic() < deadline:
+            time.sleep(SHARED_POLL_SECONDS)
+            text = redis.get(key)
+    except RedisError:
+        text = None
+    # Not shared in time: built here, part by part as screens need them.
+    return Broadcast(workshop_id) if text is None else Broadcast.loads(workshop_id, text)
 
 
 def built_for_broadcast(
@@ -132,9 +217,10 @@ def built_for_broadcast(
     without a trip to the database thread each."""
     with _recent_lock:
         found = _recent.get((version, workshop_id))
-    if found is None or not found.built(audience, room, participant):
+    broadcast = found.broadcast if found else None
+    if broadcast is None or not broadcast.built(audience, room, participant):
         return None
-    return found.message(audience, room, participant)
+    return broadcast.message(audience, room, participant)
 
 
 def for_broadcast(
@@ -144,15 +230,18 @@ def for_broadcast(
     room: Room | None = None,
     participant: Participant | None = None,
 ) -> tuple[dict, str]:
-    """A screen's state and its text after the state change `version`, built once per
-    web process."""
+    """A screen's state and its text after the state change `version`, built once for
+    all web processes (`shared_broadcast`)."""
     with _recent_lock:
         found = _recent.get((version, workshop_id))
         if found is None:
-            found = _recent[version, workshop_id] = Broadcast(workshop_id)
+            found = _recent[version, workshop_id] = _Recent()
             while len(_recent) > _RECENT:
                 _recent.popitem(last=False)
-    return found.message(audience, room, participant)
+    with found.lock:
+        if found.broadcast is None:
+            found.broadcast = shared_broadcast(version, workshop_id)
+    return found.broadcast.message(audience, room, participant)
 
 
 class Personal:

@@ -1,12 +1,14 @@
 """The state machine: every transition, allowed and refused; votes and tallies."""
 
 import json
+import uuid
 
 import pytest
 from django.utils import timezone
 
+from duels import concurrency
 from tests.live_fixtures import phone
-from workshop import live
+from workshop import live, snapshots
 from workshop.live import Ballot, Refused, cast_vote, transition
 from workshop.models import Round, Vote, Workshop
 from workshop.snapshots import FACILITATOR, PARTICIPANT, PRESENTER, Broadcast, snapshot
@@ -302,3 +304,39 @@ def test_a_broadcast_sends_each_phone_its_own_state_as_json(live_workshop):
     assert json.loads(broadcast.message(PARTICIPANT, room, silent)[1])["my_vote"] is None
     state, text = broadcast.message(PRESENTER, room, None)
     assert json.loads(text) == state and "my_vote" not in state
+
+
+def test_a_state_change_is_built_once_for_every_web_process(
+    live_workshop, django_assert_num_queries
+):
+    """The first process builds every screen's part and leaves it in Redis; another reads
+    it there, without a query, and sends each screen exactly what it would have built."""
+    workshop = walk(live_workshop, DUEL_WALK)
+    room = live_workshop.room_a
+    voter, silent = phone(room).participant, phone(room).participant
+    cast_vote(voter.pk, ballot(Round.objects.get().pk, "a"))
+    version = uuid.uuid4().hex
+    first = snapshots.shared_broadcast(version, workshop.pk)
+    with django_assert_num_queries(0):
+        other = snapshots.shared_broadcast(version, workshop.pk)
+        screens = [(FACILITATOR, None, None), (PRESENTER, room, None)]
+        screens += [(PARTICIPANT, room, voter), (PARTICIPANT, room, silent)]
+        for screen in screens:
+            assert other.built(*screen)
+            assert other.message(*screen)[1] == first.message(*screen)[1]
+    assert json.loads(other.message(PARTICIPANT, room, voter)[1])["my_vote"]["choice"] == "a"
+    assert json.loads(other.message(PARTICIPANT, room, silent)[1])["my_vote"] is None
+
+
+def test_a_process_builds_its_own_state_when_the_claimed_one_never_comes(
+    live_workshop, monkeypatch
+):
+    """The process that claimed the build died: the others wait a moment, then read the
+    database themselves."""
+    workshop = walk(live_workshop, DUEL_WALK)
+    version = uuid.uuid4().hex
+    key = snapshots._shared_key(version, workshop.pk)
+    concurrency.client().set(f"{key}:claim", 1, px=60_000)  # claimed, never delivered
+    monkeypatch.setattr(snapshots, "SHARED_WAIT_SECONDS", 0.05)
+    built = snapshots.shared_broadcast(version, workshop.pk)
+    assert built.message(PRESENTER, live_workshop.room_a, None)[0]["phase"] == "vote_open"
