@@ -136,8 +136,7 @@ _CHANNEL_HOST = REDIS_URL
 
 CHANNEL_LAYERS = {
     "default": {
-        # channels_redis's, reading a process's inbox in batches (config/channel_layer.py).
-        "BACKEND": "config.channel_layer.RedisChannelLayer",
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             # redis-py refuses a command once a process's pool holds 100 connections: a
             # thousand sockets of one web process joining or leaving their groups at
@@ -157,12 +156,10 @@ CHANNEL_LAYERS = {
             # "specific.<process>!<screen>"), and channels_redis silently drops what
             # arrives once it holds the channel's capacity (100 by default): forty
             # workshops' news outran a busy process and projectors stayed on an old count
-            # (bench/RESULTS.md). The inbox holds more. Messages expire after 60 s.
+            # (bench/RESULTS.md). The inbox holds more; what each screen buffers in the
+            # process stays at 100, so that a screen gone without leaving its groups
+            # (a consumer killed at disconnect) holds little. Messages expire after 60 s.
             "channel_capacity": {"specific.*": envint("CHANNEL_LAYER_CAPACITY", 10_000)},
-            # What each screen buffers in its process: the inbox is read in batches
-            # (config/channel_layer.py), so a screen may have a burst waiting for it; one
-            # gone without leaving its groups keeps at most this many of its workshop's.
-            "capacity": envint("CHANNEL_LAYER_SCREEN_BUFFER", 1000),
         },
     }
 }
