@@ -24,6 +24,8 @@ max), `tally_ms` (from the last vote sent to the moment every presenter shows th
 count), `reveal_ms` (from the reveal command to each phone's reveal screen), the counts
 `sent`, `acked`, `refused` and `stored` (votes in the database), and whether each
 presenter's split after the close equals the acknowledged votes. Every wait is bounded.
+Latencies end when a message reached the phone's socket (TimedConnection); the harness's
+own delay in reading it is reported apart (`harness_lag_ms`).
 """
 
 import argparse
