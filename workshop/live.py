@@ -507,7 +507,7 @@ def tally(round_: Round) -> Tally:
 
 
 # A round's counts room by room, in one statement: the votes of the participants still in
-# their room, then the raised hands. Read twice a second per workshop and process while a
+# their room, then the raised hands. Read four times a second per workshop and process while a
 # vote is open, and by every state: Django took longer to compile the three queries this
 # replaces than the database to run them (bench/RESULTS.md).
 _TALLY_SQL = """
@@ -697,12 +697,14 @@ def answer_counts(workshop: Workshop, step: Step, options: int) -> dict:
 
 # Tallies and presence: coalesced, a few broadcasts a second at most ------------------------
 
-# The projector and the facilitator's panel follow the count of votes twice a second;
+# The projector and the facilitator's panel follow the count of votes four times a second
+# (each web process's news of its own votes; twice a second left forty workshops'
+# projectors right 1.0-1.1 s after the last vote, over the 1 s target: bench/RESULTS.md);
 # phones get no running count (a thousand of them would each get it: measured in
 # bench/RESULTS.md, that fan-out doubled the time to acknowledge a vote), only the news
 # of the room's arrivals, every two seconds.
 SCREENS, PHONES = "screens", "phones"
-FLUSH_INTERVAL_SECONDS = {SCREENS: 0.5, PHONES: 2.0}
+FLUSH_INTERVAL_SECONDS = {SCREENS: 0.25, PHONES: 2.0}
 
 
 def audience_group(workshop_id: int, audience: str) -> str:
