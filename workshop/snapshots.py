@@ -82,7 +82,7 @@ class Broadcast:
         """Every screen's part: the panel's, each room's presenter's and phones', and
         every phone's own (what another web process reads instead of the database)."""
         self.state(FACILITATOR, None, None)
-        for room in self.reading.workshop.rooms.all():
+        for room in self.reading.rooms:
             self.state(PRESENTER, room, None)
             self.state(PARTICIPANT, room, None)
         if self.personal is None:
@@ -304,6 +304,10 @@ class Reading:
         return live.presence(self.workshop.pk)
 
     @cached_property
+    def rooms(self) -> list[Room]:
+        return list(self.workshop.rooms.all())
+
+    @cached_property
     def step_count(self) -> int:
         return self.workshop.script.steps.count()
 
@@ -373,8 +377,7 @@ def _snapshot(reading: Reading, audience: str, room: Room | None) -> dict:
 
 
 def _rooms(reading: Reading, room: Room | None, audience: str) -> list[dict]:
-    workshop = reading.workshop
-    rooms = workshop.rooms.all() if audience == FACILITATOR else [room] if room else []
+    rooms = reading.rooms if audience == FACILITATOR else [room] if room else []
     counts = reading.presence
     return [
         {
