@@ -11,12 +11,14 @@ from workshop import consumers, live
 
 @pytest.fixture
 def interval(monkeypatch):
-    """A long interval, so that "at once" and "after the interval" cannot be mistaken."""
-    seconds = 30.0
-    monkeypatch.setitem(live.FLUSH_INTERVAL_SECONDS, live.SCREENS, seconds)
+    """Sets the screens' interval, with no news pending or recently sent in this process."""
     monkeypatch.setattr(consumers, "_flushes", {})
     monkeypatch.setattr(consumers, "_sent_at", {})
-    return seconds
+
+    def set_to(seconds: float) -> None:
+        monkeypatch.setitem(live.FLUSH_INTERVAL_SECONDS, live.SCREENS, seconds)
+
+    return set_to
 
 
 def recorder():
@@ -35,6 +37,7 @@ async def wait_for(condition, timeout=5.0):
 
 
 def test_the_first_event_after_a_quiet_interval_is_sent_at_once(interval):
+    interval(30.0)  # long: "at once" and "after the interval" cannot be mistaken
     sent, publish = recorder()
 
     async def scenario():
@@ -46,10 +49,8 @@ def test_the_first_event_after_a_quiet_interval_is_sent_at_once(interval):
     assert sent == [(7, live.SCREENS)]
 
 
-def test_events_within_the_interval_go_as_one_news_at_its_end(monkeypatch):
-    monkeypatch.setitem(live.FLUSH_INTERVAL_SECONDS, live.SCREENS, 3.0)
-    monkeypatch.setattr(consumers, "_flushes", {})
-    monkeypatch.setattr(consumers, "_sent_at", {})
+def test_events_within_the_interval_go_as_one_news_at_its_end(interval):
+    interval(3.0)
     sent, publish = recorder()
 
     async def scenario():
@@ -68,10 +69,10 @@ def test_events_within_the_interval_go_as_one_news_at_its_end(monkeypatch):
     assert sent == [(7, live.SCREENS)] * 2  # and went as one news
 
 
-def test_an_event_while_the_count_is_read_gets_news_of_its_own(interval, monkeypatch):
+def test_an_event_while_the_count_is_read_gets_news_of_its_own(interval):
     """A news is released before its count is read: an event during the read (a vote
     stored after it, perhaps) is told by the next news, never dropped."""
-    monkeypatch.setitem(live.FLUSH_INTERVAL_SECONDS, live.SCREENS, 0.2)
+    interval(0.2)
     sent = []
     second_scheduled = threading.Event()
 
