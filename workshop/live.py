@@ -465,7 +465,7 @@ def _store_vote(participant_id: int, ballot: Ballot) -> Vote:
             raise Refused("le vote n'est pas ouvert")
         if round_id is None or round_id != ballot.round_id:
             raise Refused("ce vote ne porte pas sur le duel en cours")
-        changed = ["choice", "reasons", "comment_a", "comment_b", "client_id", "updated_at"]
+        now = timezone.now()
         vote = Vote(
             round_id=round_id,
             participant_id=participant_id,
@@ -474,16 +474,41 @@ def _store_vote(participant_id: int, ballot: Ballot) -> Vote:
             comment_a=ballot.comment_a,
             comment_b=ballot.comment_b,
             client_id=ballot.client_id,
+            created_at=now,
+            updated_at=now,
         )
         # One row per participant and round: a second vote (or the same one sent again
         # after a reconnection) updates it.
-        Vote.objects.bulk_create(
-            [vote],
-            update_conflicts=True,
-            unique_fields=["round", "participant"],
-            update_fields=changed,
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_UPSERT_VOTE_SQL, _vote_params(vote))
     return vote
+
+
+# A vote stored, or changed, in one statement (PostgreSQL and SQLite alike). Django's
+# bulk_create(update_conflicts=True) said the same, but compiling it took as long as
+# the rest of the vote (bench/RESULTS.md).
+_UPSERT_VOTE_SQL = """
+    INSERT INTO workshop_vote
+        (round_id, participant_id, choice, reasons, comment_a, comment_b, client_id,
+         created_at, updated_at)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (round_id, participant_id) DO UPDATE SET
+        choice = excluded.choice, reasons = excluded.reasons,
+        comment_a = excluded.comment_a, comment_b = excluded.comment_b,
+        client_id = excluded.client_id, updated_at = excluded.updated_at
+"""
+
+
+# The upsert's columns, in its order.
+_VOTE_FIELDS = ["round", "participant", "choice", "reasons", "comment_a", "comment_b"]
+_VOTE_FIELDS += ["client_id", "created_at", "updated_at"]
+
+
+def _vote_params(vote: Vote) -> list:
+    """The upsert's values, as each field writes them for this database (the reasons as
+    JSON, the moments in UTC)."""
+    fields = [Vote._meta.get_field(name) for name in _VOTE_FIELDS]
+    return [field.get_db_prep_save(getattr(vote, field.attname), connection) for field in fields]
 
 
 @dataclass(frozen=True)
@@ -712,11 +737,25 @@ def audience_group(workshop_id: int, audience: str) -> str:
     return f"workshop.{workshop_id}.{audience}"
 
 
+# The workshop of a round whose vote is open. Read before every count news (four times a
+# second per workshop and process): the ORM's query, ordered by Round's default ordering,
+# took a quarter of the pool threads' time while forty workshops voted (bench/RESULTS.md).
+_OPEN_ROUND_SQL = """
+    SELECT round.workshop_id
+    FROM workshop_round round
+    JOIN workshop_workshop workshop ON workshop.id = round.workshop_id
+    WHERE round.id = %s AND workshop.phase = %s
+"""
+
+
 def publish_tallies(round_id: int, audience: str) -> None:
-    found = Round.objects.filter(pk=round_id).values("workshop_id", "workshop__phase").first()
-    if found is None or found["workshop__phase"] != VOTE_OPEN:
+    """The running counts of a round on the audience's screens, while its vote is open."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_ROUND_SQL, [round_id, VOTE_OPEN])
+        found = cursor.fetchone()
+    if found is None:
         return
-    round_ = Round(pk=round_id, workshop_id=found["workshop_id"])
+    round_ = Round(pk=round_id, workshop_id=found[0])
     counts = tallies(round_)
     counts["rooms"] = {str(room): value for room, value in counts["rooms"].items()}
     async_to_sync(get_channel_layer().group_send)(

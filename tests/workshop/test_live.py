@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -129,9 +130,13 @@ def test_one_vote_per_participant_changeable_until_closed(live_workshop):
     round_id = Round.objects.get().pk
     joined = phone(live_workshop.room_a)
     cast_vote(joined.participant.pk, ballot(round_id, "a", "v1"))
+    first = Vote.objects.get()
     cast_vote(joined.participant.pk, ballot(round_id, "b", "v2", reasons={"b": ["useful"]}))
     vote = Vote.objects.get()
     assert (vote.choice, vote.reasons, vote.client_id) == ("b", {"b": ["useful"]}, "v2")
+    # Changed, not voted anew: when it was first cast is kept (the dataset's timestamp).
+    assert vote.created_at == first.created_at and vote.updated_at > first.updated_at
+    assert abs(vote.updated_at - timezone.now()) < timedelta(minutes=1)  # stored in UTC
     transition(live_workshop.pk, "close_vote")
     with pytest.raises(Refused, match="pas ouvert"):
         cast_vote(joined.participant.pk, ballot(round_id, "a", "v3"))
