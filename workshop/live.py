@@ -107,12 +107,8 @@ def _shown_round(workshop_id: int, live_round_id: int | None, step_id: int | Non
     return {}
 
 
-def current_round(workshop: Workshop) -> Round | None:
-    """The round the workshop shows, with its two answers, their models and the prompt.
-
-    Every screen's state reads it after each transition: two small queries (the round,
-    then both answers with what they need), not one join of a dozen tables, which
-    PostgreSQL took longer to plan (2.4 ms) than to run (bench/RESULTS.md)."""
+def shown_round(workshop: Workshop) -> Round | None:
+    """The round the workshop shows, alone: what a close or a reveal needs (its id)."""
     if workshop.phase not in DUEL_PHASES:
         return None
     shown = _shown_round(workshop.pk, workshop.live_round_id, workshop.current_step_id)
@@ -120,10 +116,20 @@ def current_round(workshop: Workshop) -> Round | None:
         return None
     # One round at most: no ordering (Round's default one joins two more tables).
     round_ = next(iter(Round.objects.filter(**shown).order_by()[:1]), None)
+    if round_ is not None and round_.step_id and round_.step_id == workshop.current_step_id:
+        round_.step = workshop.current_step
+    return round_
+
+
+def current_round(workshop: Workshop) -> Round | None:
+    """The round the workshop shows, with its two answers, their models and the prompt.
+
+    Every screen's state reads it after each transition: two small queries (the round,
+    then both answers with what they need), not one join of a dozen tables, which
+    PostgreSQL took longer to plan (2.4 ms) than to run (bench/RESULTS.md)."""
+    round_ = shown_round(workshop)
     if round_ is None:
         return None
-    if round_.step_id is not None and round_.step_id == workshop.current_step_id:
-        round_.step = workshop.current_step
     generations = Generation.objects.select_related("model__maker", "model__endpoint", "prompt")
     found = generations.in_bulk([round_.generation_a_id, round_.generation_b_id])
     round_.generation_a = found[round_.generation_a_id]
@@ -177,7 +183,7 @@ def _show_question(workshop: Workshop) -> None:
 
 
 def _show_answers(workshop: Workshop) -> None:
-    round_ = _round_or_refuse(workshop)
+    round_ = _round_or_refuse(workshop, with_answers=True)
     waiting = [g for g in round_.generations if g.status != Generation.Status.DONE]
     if waiting:
         raise Refused("les réponses ne sont pas encore prêtes (voir la préparation)")
@@ -190,7 +196,7 @@ def _skip_replay(workshop: Workshop) -> None:
 
 
 def _open_vote(workshop: Workshop) -> None:
-    round_ = _round_or_refuse(workshop)
+    round_ = _round_or_refuse(workshop, with_answers=True)
     if any(g.status != Generation.Status.DONE for g in round_.generations):
         raise Refused("les réponses ne sont pas encore complètes")
     Round.objects.filter(pk=round_.pk).update(vote_opened_at=timezone.now())
@@ -227,8 +233,11 @@ def _close_finale_vote(workshop: Workshop) -> None:
     workshop.phase = FINALE_RESULT
 
 
-def _round_or_refuse(workshop: Workshop) -> Round:
-    round_ = current_round(workshop)
+def _round_or_refuse(workshop: Workshop, *, with_answers: bool = False) -> Round:
+    """The round shown, with its answers only when asked: a close or a reveal needs just
+    its id, and forty workshops revealing at once read the answers in every state already
+    (their compiled query is a quarter of a transition's time, bench/RESULTS.md)."""
+    round_ = current_round(workshop) if with_answers else shown_round(workshop)
     if round_ is None:
         raise Refused("ce duel n'a pas de réponses préparées")
     return round_

@@ -365,15 +365,19 @@ def _snapshot(reading: Reading, audience: str, room: Room | None) -> dict:
         state["vote_mode"] = workshop.vote_mode
         state["can_ask_live"] = workshop.phase in live.LIVE_QUESTION_PHASES
         state["proposals"] = proposals.for_facilitator(workshop)
-        state["models"] = [
-            {"slug": m.slug, "name": f"{m.maker.name} · {m.name}"}
-            for m in pairs.available(
-                AIModel.objects.enabled()
-                .select_related("maker")
-                .only("slug", "name", "maker__name", "endpoint__api_style", "endpoint__api_key_env")
-            )
-        ]
+        # The models a live question may pit, for its form: read only when it may be asked
+        # (a sixth of the state's reading, in every close of forty workshops at once).
+        state["models"] = _askable_models() if state["can_ask_live"] else []
     return state
+
+
+def _askable_models() -> list[dict]:
+    models = (
+        AIModel.objects.enabled()
+        .select_related("maker")
+        .only("slug", "name", "maker__name", "endpoint__api_style", "endpoint__api_key_env")
+    )
+    return [{"slug": m.slug, "name": f"{m.maker.name} · {m.name}"} for m in pairs.available(models)]
 
 
 def _rooms(reading: Reading, room: Room | None, audience: str) -> list[dict]:

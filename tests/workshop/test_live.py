@@ -282,6 +282,19 @@ def test_speaker_notes_reach_the_facilitator_only(live_workshop):
     assert "Secret" not in json.dumps(snapshot(workshop, PRESENTER, live_workshop.room_a))
 
 
+def test_the_panel_lists_the_models_for_a_live_question_only_when_one_may_be_asked(
+    live_workshop,
+):
+    walk(live_workshop, DUEL_WALK)
+    transition(live_workshop.pk, "close_vote")
+    closed = snapshot(Workshop.objects.get(pk=live_workshop.pk), FACILITATOR)
+    assert not closed["can_ask_live"] and closed["models"] == []
+    transition(live_workshop.pk, "reveal")
+    revealed = snapshot(Workshop.objects.get(pk=live_workshop.pk), FACILITATOR)
+    assert revealed["can_ask_live"]
+    assert revealed["models"] and revealed["models"] == snapshots._askable_models()
+
+
 def test_answers_are_rendered_and_sanitized(live_workshop):
     workshop = walk(live_workshop, DUEL_WALK[:4])
     answers = snapshot(workshop, PRESENTER, live_workshop.room_a)["round"]["answers"]
