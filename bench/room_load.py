@@ -549,6 +549,19 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
     }
 
 
+def python_speed_s() -> float:
+    """How fast this machine runs Python, to compare runs on machines of the same kind:
+    seconds for ten million additions, the best of three (bench/RESULTS.md: machines of
+    one kind differ by two times, and so do their results)."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for n in range(10_000_000):
+            total += n
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -571,11 +584,13 @@ def main() -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
+    speed = python_speed_s()
     setup_django()
     session_key, plans = create_workshops(args.workshops, args.rooms, args.phones)
     result = asyncio.run(main_async(args, session_key, plans))
     result["stored"] = stored_votes([plan.round_id for plan in plans])
     result["date"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    result["python_speed_s"] = speed
     print(json.dumps(result))
 
 
