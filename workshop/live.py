@@ -494,8 +494,8 @@ def _store_vote(participant_id: int, ballot: Ballot) -> Vote:
 
 
 # A vote stored, or changed, in one statement (PostgreSQL and SQLite alike). Django's
-# bulk_create(update_conflicts=True) said the same, but compiling it took as long as
-# the rest of the vote (bench/RESULTS.md).
+# bulk_create(update_conflicts=True) said the same, but compiling it was a third of the
+# vote's time (bench/RESULTS.md).
 _UPSERT_VOTE_SQL = """
     INSERT INTO workshop_vote
         (round_id, participant_id, choice, reasons, comment_a, comment_b, client_id,
