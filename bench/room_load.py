@@ -552,7 +552,7 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
 def python_speed_s() -> float:
     """How fast this machine runs Python, to compare runs on machines of the same kind:
     seconds for ten million additions, the best of three (bench/RESULTS.md: machines of
-    one kind differ by two times, and so do their results)."""
+    one kind, and one machine over an evening, differed by up to four times)."""
     best = float("inf")
     for _ in range(3):
         started, total = time.perf_counter(), 0
