@@ -508,16 +508,29 @@ _UPSERT_VOTE_SQL = """
 """
 
 
-# The upsert's columns, in its order.
-_VOTE_FIELDS = ["round", "participant", "choice", "reasons", "comment_a", "comment_b"]
-_VOTE_FIELDS += ["client_id", "created_at", "updated_at"]
+# The upsert's fields, in the order of its columns.
+_VOTE_FIELDS = [
+    Vote._meta.get_field(name)
+    for name in (
+        "round",
+        "participant",
+        "choice",
+        "reasons",
+        "comment_a",
+        "comment_b",
+        "client_id",
+        "created_at",
+        "updated_at",
+    )
+]
 
 
 def _vote_params(vote: Vote) -> list:
     """The upsert's values, as each field writes them for this database (the reasons as
     JSON, the moments in UTC)."""
-    fields = [Vote._meta.get_field(name) for name in _VOTE_FIELDS]
-    return [field.get_db_prep_save(getattr(vote, field.attname), connection) for field in fields]
+    return [
+        field.get_db_prep_save(getattr(vote, field.attname), connection) for field in _VOTE_FIELDS
+    ]
 
 
 @dataclass(frozen=True)
