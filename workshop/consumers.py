@@ -8,6 +8,7 @@ import logging
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils.translation import gettext_noop
@@ -41,12 +42,15 @@ _flushes: dict[tuple[str, int, str], asyncio.Task] = {}
 _sent_at: dict[tuple[str, int, str], float] = {}
 
 
-def schedule_flush(kind: str, object_id: int, publish, audience: str) -> None:
+def schedule_flush(kind: str, object_id: int, read_news, audience: str) -> None:
     """News at most once an interval: at once after a quiet interval, else when the
     interval opened by the last news ends, with every event of the meantime.
 
     The last vote of a round is then on the projector within one interval, often at
-    once, and a burst still costs one news an interval."""
+    once, and a burst still costs one news an interval. `read_news(object_id, audience)`
+    reads it in a thread of the pool (live.News); the event loop sends it. (Sent from the
+    thread, through async_to_sync, news in flight when the loop shut down waited forever
+    for a task the shutdown had cancelled, and so did the loop.)"""
     key = (kind, object_id, audience)
     pending = _flushes.get(key)
     if pending is not None and not pending.done() and not pending.get_loop().is_closed():
@@ -62,7 +66,10 @@ def schedule_flush(kind: str, object_id: int, publish, audience: str) -> None:
         sent_at = _sent_at[key] = loop.time()
         loop.call_later(interval, _forget, key, sent_at)
         try:
-            await database_sync_to_async(publish, thread_sensitive=False)(object_id, audience)
+            read = database_sync_to_async(read_news, thread_sensitive=False)
+            news = await read(object_id, audience)
+            if news is not None:
+                await get_channel_layer().group_send(*news)
         except (DatabaseError, RedisError):
             # The events themselves are stored; screens read them again on reconnecting.
             logger.warning("no %s news: database or Redis unavailable", kind, exc_info=True)
@@ -77,10 +84,10 @@ def _forget(key: tuple[str, int, str], sent_at: float) -> None:
         del _sent_at[key]
 
 
-def schedule_flushes(kind: str, object_id: int, publish) -> None:
+def schedule_flushes(kind: str, object_id: int, read_news) -> None:
     """News for the screens (soon) and for the phones (a little later)."""
     for audience in (live.SCREENS, live.PHONES):
-        schedule_flush(kind, object_id, publish, audience)
+        schedule_flush(kind, object_id, read_news, audience)
 
 
 UNAVAILABLE = gettext_noop(
@@ -291,20 +298,20 @@ class ParticipantConsumer(LiveConsumer):
                 "choice": ballot.choice,
             }
         )
-        schedule_flush("tally", ballot.round_id, live.publish_tallies, live.SCREENS)
+        schedule_flush("tally", ballot.round_id, live.tally_news, live.SCREENS)
 
     async def handle_answer(self, message: dict) -> None:
         step_id, choice, text = messages.answer(message)
         await database_sync_to_async(live.answer)(self.participant.pk, step_id, choice, text)
         await self.send_json({"type": "answer.ack", "step": step_id})
         # The count of answers on every screen, a few times a second at most.
-        schedule_flush("answers", self.workshop.pk, live.publish_state, live.SCREENS)
+        schedule_flush("answers", self.workshop.pk, live.state_news, live.SCREENS)
 
     async def connect(self):
         await super().connect()
         if self.participant is not None:
             # The room's count of participants, on every screen, coalesced.
-            schedule_flushes("presence", self.workshop.pk, live.publish_presence)
+            schedule_flushes("presence", self.workshop.pk, live.presence_news)
 
 
 class PresenterConsumer(LiveConsumer):

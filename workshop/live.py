@@ -90,11 +90,13 @@ def room_group(room_id: int) -> str:
 def broadcast(workshop_id: int, audience: str | None = None) -> None:
     """Tell the workshop's screens that their state changed (they reload it): all of them,
     or only one audience (SCREENS, PHONES) when the change shows on no other."""
-    # Each change has its own version: a web process builds the screens' state once for it.
     group = audience_group(workshop_id, audience) if audience else workshop_group(workshop_id)
-    async_to_sync(get_channel_layer().group_send)(
-        group, {"type": "state.changed", "version": uuid.uuid4().hex}
-    )
+    async_to_sync(get_channel_layer().group_send)(group, _state_changed())
+
+
+def _state_changed() -> dict:
+    # Each change has its own version: a web process builds the screens' state once for it.
+    return {"type": "state.changed", "version": uuid.uuid4().hex}
 
 
 def _shown_round(workshop_id: int, live_round_id: int | None, step_id: int | None) -> dict:
@@ -770,19 +772,22 @@ _OPEN_ROUND_SQL = """
 """
 
 
-def publish_tallies(round_id: int, audience: str) -> None:
-    """The running counts of a round on the audience's screens, while its vote is open."""
+# News: a group and its message, read in a thread of the pool and sent by the event loop
+# (consumers.schedule_flush). None: no news.
+News = tuple[str, dict] | None
+
+
+def tally_news(round_id: int, audience: str) -> News:
+    """The running counts of a round for the audience's screens, while its vote is open."""
     with connection.cursor() as cursor:
         cursor.execute(_OPEN_ROUND_SQL, [round_id, VOTE_OPEN])
         found = cursor.fetchone()
     if found is None:
-        return
+        return None
     round_ = Round(pk=round_id, workshop_id=found[0])
     counts = tallies(round_)
     counts["rooms"] = {str(room): value for room, value in counts["rooms"].items()}
-    async_to_sync(get_channel_layer().group_send)(
-        audience_group(round_.workshop_id, audience), {"type": "tally.update", **counts}
-    )
+    return audience_group(round_.workshop_id, audience), {"type": "tally.update", **counts}
 
 
 # Each room's participants, in one statement: read at every arrival (coalesced) and by
@@ -805,14 +810,14 @@ def presence(workshop_id: int) -> dict[str, int]:
         return {str(room): count for room, count in cursor.fetchall()}
 
 
-def publish_state(workshop_id: int, audience: str) -> None:
+def state_news(workshop_id: int, audience: str) -> News:
     # The count of answers shows on every screen, phones included: all are told, whichever
     # audience's flush this was.
-    broadcast(workshop_id)
+    return workshop_group(workshop_id), _state_changed()
 
 
-def publish_presence(workshop_id: int, audience: str) -> None:
-    async_to_sync(get_channel_layer().group_send)(
-        audience_group(workshop_id, audience),
-        {"type": "presence.update", "rooms": presence(workshop_id)},
-    )
+def presence_news(workshop_id: int, audience: str) -> News:
+    return audience_group(workshop_id, audience), {
+        "type": "presence.update",
+        "rooms": presence(workshop_id),
+    }

@@ -3,8 +3,11 @@ messages: at once after a quiet interval, then at most once an interval."""
 
 import asyncio
 import threading
+import time
+import uuid
 
 import pytest
+from channels.layers import get_channel_layer
 
 from workshop import consumers, live
 
@@ -94,3 +97,46 @@ def test_an_event_while_the_count_is_read_gets_news_of_its_own(interval):
 
     asyncio.run(scenario())
     assert sent == [9, 9]
+
+
+def test_the_news_read_in_a_thread_is_sent_to_its_group_by_the_event_loop(interval):
+    interval(30.0)
+    group = f"news-{uuid.uuid4().hex}"
+    read_in = []
+
+    def read_news(object_id, audience):
+        read_in.append(threading.current_thread())
+        return group, {"type": "tally.update", "round": object_id}
+
+    async def scenario():
+        layer = get_channel_layer()
+        screen = await layer.new_channel()
+        await layer.group_add(group, screen)
+        consumers.schedule_flush("tally", 12, read_news, live.SCREENS)
+        message = await asyncio.wait_for(layer.receive(screen), 5)
+        await layer.group_discard(group, screen)
+        return message
+
+    assert asyncio.run(scenario()) == {"type": "tally.update", "round": 12}
+    assert read_in and read_in[0] is not threading.main_thread()
+
+
+def test_news_being_read_when_the_event_loop_ends_lets_it_end(interval):
+    """A web process stopping (or a test's event loop ending) with news in flight: the
+    loop waits for the thread reading it, and nothing waits on the loop in return."""
+    interval(30.0)
+    reading = threading.Event()
+
+    def read_news(object_id, audience):
+        reading.set()
+        time.sleep(0.3)  # still reading when the loop shuts down
+        return f"news-{uuid.uuid4().hex}", {"type": "tally.update"}
+
+    async def scenario():
+        consumers.schedule_flush("tally", 13, read_news, live.SCREENS)
+        await asyncio.to_thread(reading.wait, 5)
+
+    loop_thread = threading.Thread(target=asyncio.run, args=(scenario(),), daemon=True)
+    loop_thread.start()
+    loop_thread.join(10)
+    assert not loop_thread.is_alive()
