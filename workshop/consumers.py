@@ -156,6 +156,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         except messages.Invalid as error:
             await self.refuse(error.reason)
         except live.Refused as error:
+            # Said to the screen; logged too, so that a run's log tells what was refused.
+            logger.info("%s message refused: %s", self.audience, error.reason)
             await self.refuse(error.reason)
         except DatabaseError:
             # Nothing was stored (the transaction rolled back): say so, and to try again.

@@ -11,6 +11,7 @@ import shutil
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.e2e.pages import note_server_logs, on_failure
 from tests.servers import WebServer
 
 FLAGS = [
@@ -50,15 +51,29 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report says what the servers and pages showed (pages.on_failure)."""
+    report = yield
+    if report.when == "call" and report.failed:
+        for name, describe in getattr(item, "failure_notes", []):
+            try:
+                report.sections.append((name, describe()))
+            except Exception as error:  # a note must not hide the failure itself
+                report.sections.append((name, f"(not read: {error!r})"))
+    return report
+
+
 @pytest.fixture
-def server(transactional_db, tmp_path):
+def server(transactional_db, tmp_path, request):
     web = WebServer(tmp_path / "daphne.log").start()
+    note_server_logs(request, [web])
     yield web
     web.stop()
 
 
 @pytest.fixture
-def open_page(browser):
+def open_page(browser, request):
     contexts = []
 
     def open_(url: str, width: int, height: int):
@@ -66,6 +81,17 @@ def open_page(browser):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # What the page said to its console and what it shows: a failure's report has both.
+        console = []
+        page.on("console", lambda line: console.append(f"{line.type}: {line.text}"))
+        page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+        on_failure(
+            request,
+            f"page {len(contexts)} ({width}x{height}): {url}",
+            lambda: "\n".join(
+                [*console[-30:], "--- its text ---", page.inner_text("body")[-2000:]]
+            ),
+        )
         page.goto(url)
         return page
 

@@ -1,4 +1,4 @@
-"""Pages the browser tests open the same way."""
+"""Pages the browser tests open the same way, and what the servers said when a test failed."""
 
 from playwright.sync_api import expect
 
@@ -14,3 +14,19 @@ def open_panel(open_page, base: str, workshop, username: str, password: str):
     panel.goto(f"{base}/ateliers/{workshop.pk}/animation/")
     expect(panel.locator("[data-command=next_step]")).to_be_visible()
     return panel
+
+
+def on_failure(request, name: str, describe) -> None:
+    """`describe()` is added to the test's report if the test fails (its section `name`):
+    read while the servers and pages are still there."""
+    request.node.__dict__.setdefault("failure_notes", []).append((name, describe))
+
+
+def note_server_logs(request, servers) -> None:
+    """On a failure, the end of what each web process wrote."""
+    for number, web in enumerate(servers, 1):
+        on_failure(
+            request,
+            f"daphne {number} ({web.url}), end of its log",
+            lambda web=web: web.log.read_text(errors="replace")[-6000:],
+        )

@@ -4,7 +4,7 @@ room A votes on phones, room B (no phones) by raised hands typed in the control 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import open_panel
+from tests.e2e.pages import note_server_logs, open_panel
 from tests.live_fixtures import default_workshop_with_answers
 from tests.servers import WebServer
 from workshop.models import Round, Step, Workshop
@@ -14,8 +14,9 @@ PROJECTOR = (1920, 1080)
 
 
 @pytest.fixture
-def two_servers(transactional_db, tmp_path):
+def two_servers(transactional_db, tmp_path, request):
     servers = [WebServer(tmp_path / f"daphne-{n}.log").start() for n in (1, 2)]
+    note_server_logs(request, servers)
     yield servers
     for server in servers:
         server.stop()
