@@ -70,3 +70,22 @@ def test_a_flood_of_messages_is_refused(live_workshop, settings):
     reasons = asyncio.run(scenario())
     assert reasons[:5] == [reasons[0]] * 5 and "ralentissez" not in reasons[0]
     assert all("ralentissez" in reason for reason in reasons[5:])
+
+
+@pytest.mark.django_db
+def test_a_join_is_let_in_when_redis_cannot_count_it(client, live_workshop, settings, caplog):
+    """The join limit is a guard, not a gate: with Redis unreachable the phone joins (and
+    the failure is logged) rather than getting a server error."""
+    from duels import concurrency
+
+    settings.JOINS_PER_ADDRESS_PER_MINUTE = 1
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    concurrency.client.cache_clear()
+    try:
+        url = reverse("join", args=[live_workshop.room_b.join_code])
+        response = client.get(url, REMOTE_ADDR=f"2001:db8::{uuid.uuid4().hex[:4]}")
+    finally:
+        concurrency.client.cache_clear()
+    assert response.status_code == 200
+    assert Participant.objects.filter(room=live_workshop.room_b).count() == 1
+    assert "join not counted: Redis unavailable" in caplog.text
