@@ -199,7 +199,12 @@
     if (audience === "facilitator") parts.push(controls());
     parts.push(stage());
     if (audience === "participant" && state.accepts_proposals) parts.push(proposalForm());
-    screen.replaceChildren(...parts);
+    if (audience === "facilitator") {
+      const at = parts.indexOf(controlsSection);
+      replaceAround(screen, controlsSection, parts.slice(0, at), parts.slice(at + 1));
+    } else {
+      screen.replaceChildren(...parts);
+    }
     restoreDrafts(drafts);
     shownContext = context();
     updateCounts();
@@ -220,28 +225,59 @@
     }
   }
 
+  // The facilitator's panel and its row of command buttons stay in the page from one state
+  // to the next; their contents are updated in place. A state arriving between the press
+  // and the release of a button must not take that button out of the page: the browser
+  // then counts no click, and the command is lost without a word (seen in CI: "ouvrir le
+  // vote" pressed as the state after "passer la relecture" arrived). Focus stays put too.
+  const controlsSection = el("section", { class: "controls", "aria-label": t("commands") });
+  const commandBar = el("div", { class: "buttons" });
+  const commandButtons = new Map();
+
+  function syncCommandButtons() {
+    const allowed = state.allowed || [];
+    for (const [name, button] of commandButtons) {
+      if (!allowed.includes(name)) { button.remove(); commandButtons.delete(name); }
+    }
+    allowed.forEach((name, index) => {
+      let button = commandButtons.get(name);
+      if (!button) {
+        button = el("button", { class: "button", type: "button", "data-command": name,
+          onclick: () => send({ type: "command", command: name }) }, t(`cmd.${name}`));
+        commandButtons.set(name, button);
+      }
+      const here = commandBar.children[index];
+      if (here !== button) commandBar.insertBefore(button, here || null);
+    });
+  }
+
+  // `parent`'s children become `before`, `kept` and `after`; `kept` never leaves the page.
+  function replaceAround(parent, kept, before, after) {
+    for (const child of [...parent.childNodes]) if (child !== kept) child.remove();
+    if (kept.parentNode !== parent) parent.append(kept);
+    kept.before(...before);
+    kept.after(...after);
+  }
+
   function controls() {
-    const buttons = (state.allowed || []).map((name) =>
-      el("button", { class: "button", type: "button", "data-command": name,
-        onclick: () => send({ type: "command", command: name }) }, t(`cmd.${name}`)));
-    const panel = el("section", { class: "controls", "aria-label": t("commands") },
-      el("p", { class: "phase" }, t("phase"), el("strong", {}, state.phase_label),
-        state.step ? t("step_of", { order: state.step.order, count: state.step.count, title: state.step.title }) : ""),
-      el("div", { class: "buttons" }, buttons),
-      el("p", { id: "panel-error", class: "error", role: "alert" }));
+    syncCommandButtons();
+    const phase = el("p", { class: "phase" }, t("phase"), el("strong", {}, state.phase_label),
+      state.step ? t("step_of", { order: state.step.order, count: state.step.count, title: state.step.title }) : "");
+    const panel = [el("p", { id: "panel-error", class: "error", role: "alert" })];
     if (state.round && state.round.ready === false) {
-      panel.append(el("p", { class: "error" }, t("not_ready")));
+      panel.push(el("p", { class: "error" }, t("not_ready")));
     }
     if (state.round && ["vote_open", "vote_closed"].includes(state.phase) && state.vote_mode !== "phones") {
-      panel.append(handsForm());
+      panel.push(handsForm());
     }
-    if (state.can_ask_live) panel.append(liveQuestionForm());
-    if (state.proposals && state.proposals.length) panel.append(proposalList());
+    if (state.can_ask_live) panel.push(liveQuestionForm());
+    if (state.proposals && state.proposals.length) panel.push(proposalList());
     if (state.step && state.step.notes_html) {
-      panel.append(el("details", { class: "notes" }, el("summary", {}, t("notes")),
+      panel.push(el("details", { class: "notes" }, el("summary", {}, t("notes")),
         el("div", { html: state.step.notes_html })));
     }
-    return panel;
+    replaceAround(controlsSection, commandBar, [phase], panel);
+    return controlsSection;
   }
 
   // Raised hands: the facilitator types each room's counts; they count like phone votes.
