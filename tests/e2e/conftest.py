@@ -11,7 +11,7 @@ import shutil
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.pages import note_server_logs, on_failure
+from tests.e2e.pages import FAILURE_NOTES, note_server_logs, on_failure
 from tests.servers import WebServer
 
 FLAGS = [
@@ -56,7 +56,7 @@ def pytest_runtest_makereport(item, call):
     """A failed test's report says what the servers and pages showed (pages.on_failure)."""
     report = yield
     if report.when == "call" and report.failed:
-        for name, describe in getattr(item, "failure_notes", []):
+        for name, describe in item.stash.get(FAILURE_NOTES, []):
             try:
                 report.sections.append((name, describe()))
             except Exception as error:  # a note must not hide the failure itself

@@ -1,5 +1,6 @@
 """Pages the browser tests open the same way, and what the servers said when a test failed."""
 
+import pytest
 from playwright.sync_api import expect
 
 LAPTOP = (1280, 800)
@@ -16,10 +17,14 @@ def open_panel(open_page, base: str, workshop, username: str, password: str):
     return panel
 
 
+# What a failed test's report adds, by test: (section name, function that reads it).
+FAILURE_NOTES = pytest.StashKey[list]()
+
+
 def on_failure(request, name: str, describe) -> None:
     """`describe()` is added to the test's report if the test fails (its section `name`):
     read while the servers and pages are still there."""
-    request.node.__dict__.setdefault("failure_notes", []).append((name, describe))
+    request.node.stash.setdefault(FAILURE_NOTES, []).append((name, describe))
 
 
 def note_server_logs(request, servers) -> None:
