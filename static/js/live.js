@@ -199,9 +199,11 @@
     if (audience === "facilitator") parts.push(controls());
     parts.push(stage());
     if (audience === "participant" && state.accepts_proposals) parts.push(proposalForm());
-    if (audience === "facilitator") {
-      const at = parts.indexOf(controlsSection);
-      replaceAround(screen, controlsSection, parts.slice(0, at), parts.slice(at + 1));
+    // A part already on the screen (the panel, a phone's open vote) is kept, not replaced.
+    const kept = parts.find((part) => part.parentNode === screen);
+    if (kept) {
+      const at = parts.indexOf(kept);
+      replaceAround(screen, kept, parts.slice(0, at), parts.slice(at + 1));
     } else {
       screen.replaceChildren(...parts);
     }
@@ -479,7 +481,16 @@
     section.append(el("blockquote", { class: "prompt" }, round.prompt));
     if (round.answers) section.append(answers(round));
     if (state.phase === "vote_open" || round.tally) section.append(el("div", { id: "tally" }));
-    if (audience === "participant" && state.phase === "vote_open") section.append(voteForm(round));
+    if (audience === "participant" && state.phase === "vote_open") {
+      const form = shownVoteForm(round);
+      if (form) {
+        // The form being pressed stays in the page: its section is kept, redrawn around it.
+        replaceAround(form.parentNode, form, [...section.childNodes], []);
+        setTimeout(renderTally);
+        return form.parentNode;
+      }
+      section.append(voteForm(round));
+    }
     if (audience === "participant" && state.phase === "vote_closed") {
       section.append(el("p", { class: "lead" }, t("closed_wait")));
     }
@@ -621,11 +632,30 @@
     send(message);
   }
 
+  // A vote shows as chosen once sent, whatever state arrives before it is stored.
+  function chosenChoice(round) {
+    const pending = loadPending();
+    const mine = state.my_vote;
+    return pending && pending.round === round.id ? pending.choice : mine && mine.choice;
+  }
+
+  // Like the panel's buttons, the phone's vote form stays in the page while its round's vote
+  // is open: a state arriving as a choice is pressed (hands saved by the facilitator, a
+  // reconnection) must not take the button away between the press and the release, or the
+  // vote is never sent. The form found is updated in place; null if there is none to keep.
+  function shownVoteForm(round) {
+    const form = document.getElementById("vote-form");
+    if (!form || form.dataset.round !== String(round.id)) return null;
+    const chosen = chosenChoice(round);
+    for (const button of form.querySelectorAll("[data-choice]")) {
+      button.setAttribute("aria-pressed", chosen === button.dataset.choice ? "true" : "false");
+    }
+    return form;
+  }
+
   function voteForm(round) {
     const mine = state.my_vote;
-    // A vote sent but not yet stored shows as chosen, whatever state arrives meanwhile.
-    const pending = loadPending();
-    const chosen = pending && pending.round === round.id ? pending.choice : mine && mine.choice;
+    const chosen = chosenChoice(round);
     const choices = CHOICES.map(([value, label]) => el("button", {
       class: "choice", type: "button", "data-choice": value,
       "aria-pressed": chosen === value ? "true" : "false",
@@ -638,7 +668,8 @@
       el("label", { class: "comment" }, t("vote.comment"),
         el("textarea", { name: `comment_${side}`, maxlength: "2000", rows: "2" },
           mine ? mine[`comment_${side}`] : "")));
-    return el("form", { id: "vote-form", class: "vote", onsubmit: (e) => e.preventDefault() },
+    return el("form", { id: "vote-form", class: "vote", "data-round": round.id,
+      onsubmit: (e) => e.preventDefault() },
       el("h2", {}, t("vote.title")),
       el("div", { class: "choices" }, choices),
       el("p", { id: "vote-status", class: "vote-status", role: "status" },

@@ -95,13 +95,15 @@ def test_what_a_phone_is_typing_survives_a_new_state(server, open_page, live_wor
     phone.click(".proposal summary")
     phone.fill("#proposal-text", "Combien consomme une vidéo")
     phone.press("#proposal-text", "ArrowLeft")  # the caret, one letter before the end
-    phone.evaluate("document.getElementById('vote-form').dataset.old = '1'")
+    phone.evaluate("document.querySelector('.prompt').dataset.old = '1'")
+    phone.evaluate("document.querySelector('.proposal').dataset.old = '1'")
 
     # As any change of the workshop does (from a thread: Playwright holds this one's loop).
     with ThreadPoolExecutor(1) as thread:
         thread.submit(live.broadcast, live_workshop.pk).result()
-    # The screen is redrawn: the form on it is a new one.
-    expect(phone.locator("#vote-form[data-old]")).to_have_count(0)
+    # The screen is redrawn around the vote form, which stays (see the next test).
+    expect(phone.locator(".prompt[data-old]")).to_have_count(0)
+    expect(phone.locator(".proposal[data-old]")).to_have_count(0)
     expect(phone.locator("#vote-form")).to_be_visible()
     assert phone.is_checked("[name=reason_a][value=useful]")
     assert phone.input_value("[name=comment_a]") == "Plus clair"
@@ -111,6 +113,30 @@ def test_what_a_phone_is_typing_survives_a_new_state(server, open_page, live_wor
     caret = phone.evaluate("document.activeElement.selectionStart")
     assert caret == len("Combien consomme une vidéo") - 1
     assert not Vote.objects.exists()  # typed, never sent
+
+
+def test_a_vote_pressed_while_a_new_state_arrives_is_sent(server, open_page, live_workshop):
+    """A state reaching a phone between the press and the release of its choice (hands
+    saved by the facilitator in a mixed workshop, a reconnection) redraws the screen. The
+    button pressed must still be in the page when it is released, or the browser counts
+    no click and the vote is never sent (as happened to the panel's commands)."""
+    with ThreadPoolExecutor(1) as aside:  # the ORM and the layer, off Playwright's loop
+        phone = open_page(f"{server.url}/j/{live_workshop.room_a.join_code}/", *PHONE)
+        expect(phone.locator("#screen")).to_contain_text("Vous êtes dans la salle")
+        for name in ("next_step", "next_step", "show_question", "show_answers", "open_vote"):
+            aside.submit(live.transition, live_workshop.pk, name).result()
+        button = phone.locator("[data-choice=b]")
+        expect(button).to_be_visible()
+        box = button.bounding_box()
+        phone.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        phone.mouse.down()
+        phone.evaluate("document.querySelector('.prompt').dataset.before = 'yes'")
+        aside.submit(live.broadcast, live_workshop.pk).result()
+        expect(phone.locator(".prompt[data-before]")).to_have_count(0)  # redrawn mid-press
+        phone.mouse.up()
+        expect(phone.locator("#vote-status")).to_contain_text("Vote enregistré")
+        expect(phone.locator("[data-choice=b]")).to_have_attribute("aria-pressed", "true")
+        assert list(Vote.objects.values_list("choice", flat=True)) == ["b"]
 
 
 def test_a_projector_keeps_the_newest_count_when_news_arrive_out_of_order(
