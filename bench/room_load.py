@@ -60,6 +60,9 @@ CONNECT_TIMEOUT = 30
 STEP_TIMEOUT = 60
 VOTE_ATTEMPTS = 20
 RETRY_DELAY = 0.5
+# A screen's phase comes with its whole state, or with a reveal (which carries only what
+# it changes: workshop/snapshots.reveal_news).
+SHOWN_PHASE = ("state", "reveal")
 
 ANSWER = """Les centres de données consomment de l'électricité pour **calculer** et pour se
 **refroidir** : les processeurs chauffent, et il faut évacuer cette chaleur.
@@ -266,7 +269,7 @@ class Screen:
         self.waiters = []
 
     def received(self, message: dict, at: float, read_at: float) -> None:
-        if message.get("type") == "state":
+        if message.get("type") in SHOWN_PHASE:
             self.phase = message["phase"]
         elif message.get("type") == "error":
             self.errors.append(message.get("reason", ""))
@@ -289,7 +292,7 @@ class Screen:
 
 
 def is_state(phase: str):
-    return lambda message: message.get("type") == "state" and message.get("phase") == phase
+    return lambda message: message.get("type") in SHOWN_PHASE and message.get("phase") == phase
 
 
 class Phone(Screen):

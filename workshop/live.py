@@ -87,11 +87,13 @@ def room_group(room_id: int) -> str:
     return f"room.{room_id}"
 
 
-def broadcast(workshop_id: int, audience: str | None = None) -> None:
+def broadcast(workshop_id: int, audience: str | None = None, **news) -> None:
     """Tell the workshop's screens that their state changed (they reload it): all of them,
-    or only one audience (SCREENS, PHONES) when the change shows on no other."""
+    or only one audience (SCREENS, PHONES) when the change shows on no other. `news` says
+    what changed when the screens can be told less than their whole state (`revealed`:
+    the round whose models were just revealed)."""
     group = audience_group(workshop_id, audience) if audience else workshop_group(workshop_id)
-    async_to_sync(get_channel_layer().group_send)(group, _state_changed())
+    async_to_sync(get_channel_layer().group_send)(group, _state_changed() | news)
 
 
 def _state_changed() -> dict:
@@ -213,12 +215,14 @@ def _close_vote(workshop: Workshop) -> None:
         workshop.phase = VOTE_CLOSED
 
 
-def _reveal(workshop: Workshop) -> None:
+def _reveal(workshop: Workshop) -> dict:
     round_ = _round_or_refuse(workshop)
     total = tally(round_)
     winner = "a" if total.a > total.b else "b" if total.b > total.a else "tie"
     Round.objects.filter(pk=round_.pk).update(revealed_at=timezone.now(), winner=winner)
     workshop.phase = REVEAL
+    # Phones and projectors are sent the reveal alone (snapshots.reveal_news).
+    return {"revealed": round_.pk}
 
 
 def _show_results(workshop: Workshop) -> None:
@@ -249,6 +253,7 @@ def _round_or_refuse(workshop: Workshop, *, with_answers: bool = False) -> Round
 class Command:
     label: str
     allowed_from: frozenset[str]
+    # Changes the workshop (not saved); may return what the broadcast tells (`broadcast`).
     apply: object
     # A command that changes no phase (skip the replay) keeps phase_changed_at.
     changes_phase: bool = True
@@ -311,13 +316,13 @@ def transition(workshop_id: int, name: str) -> Workshop:
                 f"« {PHASE_LABELS.get(workshop.phase, workshop.phase)} »"
             )
         previous = workshop.phase
-        command.apply(workshop)
+        news = command.apply(workshop) or {}
         if command.changes_phase:
             workshop.phase_changed_at = timezone.now()
         workshop.save(
             update_fields=["phase", "phase_changed_at", "current_step", "status", "live_round"]
         )
-        transaction.on_commit(lambda: broadcast(workshop_id))
+        transaction.on_commit(lambda: broadcast(workshop_id, **news))
     logger.info(
         "workshop %s: %s, %s -> %s",
         workshop_id,

@@ -1,6 +1,7 @@
 """What each screen shows, read from the database: the facilitator's panel, a room's
 presenter screen, a participant's phone. Sent whole on connect, on reconnect and after
-every transition, so a screen is never left half-updated.
+every transition, so a screen is never left half-updated; but for a reveal, which phones
+and projectors are sent alone (`reveal_news`), applied to the closed vote they show.
 
 Nothing here reveals more than the phase allows: the answers appear with "answers",
 the split of the vote after it closes, the models' names at the reveal.
@@ -242,6 +243,38 @@ def for_broadcast(
         if found.broadcast is None:
             found.broadcast = shared_broadcast(version, workshop_id)
     return found.broadcast.message(audience, room, participant)
+
+
+# What a reveal changes on a phone or a projector: the phase, the models' cards and the
+# winner. The rest of their state (the answers, the frozen split, the phone's own vote) is
+# what the closed vote's state showed, so a reveal is sent as that change alone, read
+# once per web process, rather than as every screen's whole state rebuilt: forty
+# workshops revealing at once were forty such builds competing with the sockets they feed
+# (bench/RESULTS.md). The panel, whose commands change, still gets its whole state; a
+# screen that cannot apply the change (not showing that round) reconnects and is sent
+# its whole state.
+
+
+def reveal_news(round_id: int) -> str:
+    """The reveal of a round as phones and projectors are sent it (JSON text)."""
+    round_ = Round.objects.select_related("workshop").get(pk=round_id)
+    found = Generation.objects.select_related("model__maker").in_bulk(
+        [round_.generation_a_id, round_.generation_b_id]
+    )
+    round_.generation_a = found[round_.generation_a_id]
+    round_.generation_b = found[round_.generation_b_id]
+    language = round_.workshop.language
+    with translation.override(language):
+        news = {
+            "type": "reveal",
+            "server_time": _ms(timezone.now()),
+            "round": round_.pk,
+            "phase": live.REVEAL,
+            "phase_label": str(live.PHASE_LABELS[live.REVEAL]),
+            "reveal": {side: _revealed(g, language) for side, g in _sides(round_)}
+            | {"winner": round_.winner},
+        }
+    return json.dumps(news)
 
 
 class Personal:

@@ -14,7 +14,7 @@ from config.asgi import application
 from tests.live_fixtures import phone
 from workshop import live, participants
 from workshop.live import transition
-from workshop.models import Round, Vote
+from workshop.models import Organisation, Room, Round, Vote, Workshop
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 DUEL_WALK = ["next_step", "next_step", "show_question", "show_answers", "open_vote"]
@@ -368,3 +368,53 @@ def test_the_facilitator_drives_every_room_at_once(live_workshop):
     states, refusal = run(scenario())
     assert [s["phase"] for s in states] == ["slide", "slide", "slide"]
     assert "n'est pas possible" in refusal["reason"]
+
+
+async def shown(communicator) -> dict:
+    """The next message that changes what the screen shows (not a count)."""
+    while True:
+        message = await receive(communicator)
+        if message["type"] not in ("presence", "tally"):
+            return message
+
+
+def test_phones_and_projectors_are_sent_the_reveal_alone_and_the_panel_its_whole_state(
+    live_workshop,
+):
+    """After the reveal command, a phone and a projector get the reveal (what it changes:
+    snapshots.reveal_news), the panel its whole state with its new commands; a room of
+    another workshop gets nothing."""
+    for name in [*DUEL_WALK, "close_vote"]:
+        transition(live_workshop.pk, name)
+    round_id = Round.objects.get().pk
+    header, _ = phone_cookie(live_workshop.room_a)
+    session = facilitator_cookie(live_workshop)
+    elsewhere = Organisation.objects.create(name="Ailleurs", slug="ailleurs")
+    other_workshop = Workshop.objects.create(
+        organisation=elsewhere, script=live_workshop.script, title="Ailleurs"
+    )
+    outsider = Room.objects.create_with_code(workshop=other_workshop, name="Salle")
+
+    async def scenario():
+        panel, *_ = await connect(f"/ws/animation/{live_workshop.pk}/", session)
+        await receive(panel, "state")
+        presenter, *_ = await connect(f"/ws/presentateur/{live_workshop.room_a.presenter_secret}/")
+        await receive(presenter, "state")
+        voter, *_ = await connect(f"/ws/salle/{live_workshop.room_a.join_code}/", header)
+        await receive(voter, "state")
+        other, *_ = await connect(f"/ws/presentateur/{outsider.presenter_secret}/")
+        await receive(other, "state")
+        await panel.send_json_to({"type": "command", "command": "reveal"})
+        got = [await shown(c) for c in (panel, presenter, voter)]
+        nothing = await other.receive_nothing(timeout=0.5)
+        for communicator in (panel, presenter, voter, other):
+            await communicator.disconnect()
+        return got, nothing
+
+    (panel, presenter, voter), nothing = run(scenario())
+    assert panel["type"] == "state" and panel["phase"] == "reveal"
+    assert "show_results" not in panel["allowed"] and "next_step" in panel["allowed"]
+    for news in (presenter, voter):
+        assert news["type"] == "reveal" and news["round"] == round_id
+        assert news["phase"] == "reveal" and news["reveal"] == panel["round"]["reveal"]
+    assert nothing

@@ -358,3 +358,39 @@ def test_a_process_builds_its_own_state_when_the_claimed_one_never_comes(
     monkeypatch.setattr(snapshots, "SHARED_WAIT_SECONDS", 0.05)
     built = snapshots.shared_broadcast(version, workshop.pk)
     assert built.message(PRESENTER, live_workshop.room_a, None)[0]["phase"] == "vote_open"
+
+
+def apply_reveal(state: dict, news: dict) -> dict:
+    """What static/js/live.js does with a reveal: the state shown, with what it changes."""
+    assert state["round"]["id"] == news["round"]
+    changed = {key: news[key] for key in ("phase", "phase_label", "server_time")}
+    return state | changed | {"round": state["round"] | {"reveal": news["reveal"]}}
+
+
+@pytest.mark.parametrize("audience", [PARTICIPANT, PRESENTER])
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_reveal_sent_alone_shows_what_the_whole_state_would(live_workshop, audience, language):
+    """Phones and projectors are sent the reveal alone (snapshots.reveal_news), applied to
+    the closed vote's state they show: the result is the whole state of the reveal, the
+    phone's own vote, the split and the models' cards included, in the workshop's language."""
+    Workshop.objects.filter(pk=live_workshop.pk).update(language=language)
+    walk(live_workshop, DUEL_WALK)
+    room = live_workshop.room_a
+    voter = phone(room).participant if audience == PARTICIPANT else None
+    round_ = Round.objects.get()
+    for choice, client_id in (("b", "v1"), ("b", "v2"), ("a", "v3")):
+        someone = voter if client_id == "v1" and voter else phone(room).participant
+        cast_vote(someone.pk, ballot(round_.pk, choice, client_id))
+    closed = snapshot(transition(live_workshop.pk, "close_vote"), audience, room, voter)
+    revealed = snapshot(transition(live_workshop.pk, "reveal"), audience, room, voter)
+    news = json.loads(snapshots.reveal_news(round_.pk))
+
+    assert news["type"] == "reveal" and news["reveal"]["winner"] == "b"
+    applied = apply_reveal(closed, news)
+    for state in (applied, revealed):
+        state.pop("server_time")
+        state["round"]["tally"].pop("as_of")
+    assert applied == revealed
+    assert revealed["round"]["reveal"]["a"]["model"] and revealed["phase"] == "reveal"
+    if voter:
+        assert applied["my_vote"]["client_id"] == "v1"
