@@ -14,9 +14,20 @@ $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 
+# llama.cpp (the local model) is compiled on install, and not for every instruction the
+# processor claims (its default, -march=native): a virtual machine that claimed AMX and then
+# refused it killed the model server on its first answer (SIGILL, 2026-11-28). On x86-64,
+# AVX2, which every machine it runs on has; elsewhere llama.cpp's own defaults. Built apart,
+# without pip's cache, so that a build made with other flags is never reused.
+ifeq ($(shell uname -m),x86_64)
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+endif
+
 # Installs exactly the versions in constraints.txt, the ones the tests passed with.
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --no-cache-dir \
+		-c constraints.txt "llama-cpp-python[server]"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,local]"
 	rm -f $(VENV)/.installed-*
 	touch $@
