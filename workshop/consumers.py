@@ -242,8 +242,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     # Group messages -----------------------------------------------------------------------
 
     async def state_changed(self, event):
-        if event.get("revealed") and self.audience != FACILITATOR:
-            await self.send_reveal(event["version"], event["revealed"])
+        if event.get("revealed"):
+            if self.audience != FACILITATOR:
+                await self.send_reveal(event["version"], event["revealed"])
+                return
+            # The panel's commands change: its whole state, read for it alone, for no other
+            # screen needs a shared build of this change (in the pool, beside the others).
+            state = await database_sync_to_async(snapshot, thread_sensitive=False)(
+                self.workshop, self.audience
+            )
+            await self.send(text_data=await self.encode_json(state))
             return
         await self.send_state(event.get("version"))
 
