@@ -565,6 +565,12 @@ def python_speed_s() -> float:
     return round(best, 3)
 
 
+def raise_open_files_limit() -> None:
+    """A thousand sockets and more: this process's own limit, as far as it may go."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -583,9 +589,7 @@ def main() -> None:
     if args.phones < 1 or args.rooms < 1 or args.workshops < 1 or args.window < 0:
         parser.error("--phones, --rooms and --workshops are at least 1; --window at least 0")
     random.seed(args.seed)
-    # A thousand sockets and more: raise this process's own limit as far as it may go.
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_open_files_limit()
 
     speed = python_speed_s()
     setup_django()
