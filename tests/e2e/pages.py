@@ -17,6 +17,19 @@ def open_panel(open_page, base: str, workshop, username: str, password: str):
     return panel
 
 
+def click_across_a_redraw(page, button, redrawn: str, redraw) -> None:
+    """Press `button`, have `redraw()` send a new state, wait until the element `redrawn`
+    (a selector) was replaced, release: a click held across a redraw of the screen."""
+    expect(button).to_be_visible()
+    box = button.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.locator(redrawn).evaluate("node => { node.dataset.before = 'yes'; }")
+    redraw()
+    expect(page.locator(f"{redrawn}[data-before]")).to_have_count(0)
+    page.mouse.up()
+
+
 # What a failed test's report adds, by test: (section name, function that reads it).
 FAILURE_NOTES = pytest.StashKey[list]()
 

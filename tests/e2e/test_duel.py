@@ -8,7 +8,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from playwright.sync_api import expect
 
-from tests.e2e.pages import open_panel
+from tests.e2e.pages import click_across_a_redraw, open_panel
 from workshop import live
 from workshop.models import Round, Vote, Workshop
 
@@ -125,15 +125,12 @@ def test_a_vote_pressed_while_a_new_state_arrives_is_sent(server, open_page, liv
         expect(phone.locator("#screen")).to_contain_text("Vous êtes dans la salle")
         for name in ("next_step", "next_step", "show_question", "show_answers", "open_vote"):
             aside.submit(live.transition, live_workshop.pk, name).result()
-        button = phone.locator("[data-choice=b]")
-        expect(button).to_be_visible()
-        box = button.bounding_box()
-        phone.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        phone.mouse.down()
-        phone.evaluate("document.querySelector('.prompt').dataset.before = 'yes'")
-        aside.submit(live.broadcast, live_workshop.pk).result()
-        expect(phone.locator(".prompt[data-before]")).to_have_count(0)  # redrawn mid-press
-        phone.mouse.up()
+        click_across_a_redraw(
+            phone,
+            phone.locator("[data-choice=b]"),
+            ".prompt",
+            lambda: aside.submit(live.broadcast, live_workshop.pk).result(),
+        )
         expect(phone.locator("#vote-status")).to_contain_text("Vote enregistré")
         expect(phone.locator("[data-choice=b]")).to_have_attribute("aria-pressed", "true")
         assert list(Vote.objects.values_list("choice", flat=True)) == ["b"]

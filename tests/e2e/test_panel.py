@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from playwright.sync_api import expect
 
-from tests.e2e.pages import open_panel
+from tests.e2e.pages import click_across_a_redraw, open_panel
 from workshop import live
 from workshop.models import Workshop
 
@@ -20,15 +20,12 @@ def test_a_command_clicked_while_a_new_state_arrives_is_sent(server, open_page, 
         for command in ("next_step", "next_step", "show_question", "show_answers"):
             aside.submit(live.transition, live_workshop.pk, command).result()
         panel = open_panel(open_page, server.url, live_workshop, "anim", "pw-anim-123456")
-        button = panel.locator("[data-command=open_vote]")
-        expect(button).to_be_visible()
-        box = button.bounding_box()
-        panel.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        panel.mouse.down()
         # A new state (the same phase: the same buttons) redraws the panel mid-click.
-        panel.evaluate("document.querySelector('.controls .phase').dataset.before = 'yes'")
-        aside.submit(live.broadcast, live_workshop.pk).result()
-        expect(panel.locator(".phase[data-before]")).to_have_count(0)  # the panel is redrawn
-        panel.mouse.up()
+        click_across_a_redraw(
+            panel,
+            panel.locator("[data-command=open_vote]"),
+            ".controls .phase",
+            lambda: aside.submit(live.broadcast, live_workshop.pk).result(),
+        )
         expect(panel.locator(".phase strong")).to_have_text("vote ouvert")
         assert Workshop.objects.get(pk=live_workshop.pk).phase == live.VOTE_OPEN
