@@ -68,23 +68,25 @@
       el("h1", {}, t("gone.title")), el("p", {}, t("gone.text"))));
   }
 
+  // A new state shown: a whole one, or the one shown with a reveal applied.
+  function show(next) {
+    clockOffset = next.server_time - Date.now();
+    state = next;
+    render();
+    if (audience === "participant") resendPendingVote();
+  }
+
   function receive(message) {
     if (message.type === "state") {
-      clockOffset = message.server_time - Date.now();
       keepNewerCount(message);
-      state = message;
-      render();
-      if (audience === "participant") resendPendingVote();
+      show(message);
     } else if (message.type === "reveal") {
       // A reveal carries only what it changes (the phase, the models, the winner): the rest
       // is the closed vote's state this screen shows. Not showing that round: reconnect,
       // and the server sends the whole state.
       if (!state || !state.round || state.round.id !== message.round) { socket.close(); return; }
-      clockOffset = message.server_time - Date.now();
-      state = { ...state, phase: message.phase, phase_label: message.phase_label,
-        round: { ...state.round, reveal: message.reveal } };
-      render();
-      if (audience === "participant") resendPendingVote();
+      show({ ...state, server_time: message.server_time, phase: message.phase,
+        phase_label: message.phase_label, round: { ...state.round, reveal: message.reveal } });
     } else if (message.type === "tally") {
       const shown = state && state.round && state.round.tally;
       if (shown && shown.as_of > message.as_of) return; // older news, arrived late
