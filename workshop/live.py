@@ -132,8 +132,11 @@ def current_round(workshop: Workshop) -> Round | None:
     then both answers with what they need), not one join of a dozen tables, which
     PostgreSQL took longer to plan (2.4 ms) than to run (bench/RESULTS.md)."""
     round_ = shown_round(workshop)
-    if round_ is None:
-        return None
+    return None if round_ is None else read_answers(round_)
+
+
+def read_answers(round_: Round) -> Round:
+    """The round given its two answers, their models and the prompt, in one query."""
     generations = Generation.objects.select_related("model__maker", "model__endpoint", "prompt")
     found = generations.in_bulk([round_.generation_a_id, round_.generation_b_id])
     round_.generation_a = found[round_.generation_a_id]

@@ -257,12 +257,7 @@ def for_broadcast(
 
 def reveal_news(round_id: int) -> str:
     """The reveal of a round as phones and projectors are sent it (JSON text)."""
-    round_ = Round.objects.select_related("workshop").get(pk=round_id)
-    found = Generation.objects.select_related("model__maker").in_bulk(
-        [round_.generation_a_id, round_.generation_b_id]
-    )
-    round_.generation_a = found[round_.generation_a_id]
-    round_.generation_b = found[round_.generation_b_id]
+    round_ = live.read_answers(Round.objects.select_related("workshop").get(pk=round_id))
     language = round_.workshop.language
     with translation.override(language):
         news = {
