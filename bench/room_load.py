@@ -455,6 +455,27 @@ def expected_counts(run: Run) -> dict[int, tuple[int, int]]:
     }
 
 
+async def join_all(bases: list[str], rooms: list[RoomPlan], concurrency: int) -> list:
+    """A phone joined to each room given, over HTTP, taking the base URLs in turn: a pool
+    of threads stands for phones arriving together. Each phone's (cookie, join time)."""
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(concurrency) as pool:
+        return await asyncio.gather(
+            *(
+                loop.run_in_executor(pool, join, bases[i % len(bases)], room.join_code)
+                for i, room in enumerate(rooms)
+            )
+        )
+
+
+async def connect_all(screens: list[Screen]) -> None:
+    """Every screen connected, a hundred at a time, and with its first state."""
+    initial = [screen.expect(lambda m: m.get("type") == "state") for screen in screens]
+    for batch in range(0, len(screens), 100):
+        await asyncio.gather(*(s.connect() for s in screens[batch : batch + 100]))
+    await asyncio.wait_for(asyncio.gather(*initial), STEP_TIMEOUT)
+
+
 async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
     bases = args.base_url
     runs = []
@@ -468,24 +489,14 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
     seats = [
         (run, run.plan.rooms[i % len(run.plan.rooms)]) for run in runs for i in range(args.phones)
     ]
-    loop = asyncio.get_running_loop()
-    with ThreadPoolExecutor(args.join_concurrency) as pool:
-        joined = await asyncio.gather(
-            *(
-                loop.run_in_executor(pool, join, bases[i % len(bases)], room.join_code)
-                for i, (_, room) in enumerate(seats)
-            )
-        )
+    joined = await join_all(bases, [room for _, room in seats], args.join_concurrency)
     join_s = time.monotonic() - started
     for i, ((run, room), (token, _)) in enumerate(zip(seats, joined, strict=True)):
         run.phones.append(Phone(bases, i, room, token))
 
     started = time.monotonic()
     screens = [s for run in runs for s in (run.facilitator, *run.presenters, *run.phones)]
-    initial = [screen.expect(lambda m: m.get("type") == "state") for screen in screens]
-    for batch in range(0, len(screens), 100):
-        await asyncio.gather(*(s.connect() for s in screens[batch : batch + 100]))
-    await asyncio.wait_for(asyncio.gather(*initial), STEP_TIMEOUT)
+    await connect_all(screens)
     connect_s = time.monotonic() - started
     # Two thousand sockets' objects, alive to the end: out of the collector's sight, so
     # that its full collections do not stop the harness in the middle of a measurement

@@ -20,7 +20,6 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent)]
@@ -53,29 +52,20 @@ def cpu_seconds() -> dict[str, float]:
     return totals
 
 
-async def connect_all(bases, session_key, plans, phones_per_workshop):
-    loop = asyncio.get_running_loop()
-    seats = [(plan, plan.rooms[0]) for plan in plans for _ in range(phones_per_workshop)]
-    with ThreadPoolExecutor(32) as pool:
-        joined = await asyncio.gather(
-            *(
-                loop.run_in_executor(pool, room_load.join, bases[i % len(bases)], room.join_code)
-                for i, (_, room) in enumerate(seats)
-            )
-        )
+async def connect(bases, session_key, plans, phones_per_workshop):
+    """Each workshop's panel and phones connected, each with its first state."""
+    rooms = [plan.rooms[0] for plan in plans for _ in range(phones_per_workshop)]
+    joined = await room_load.join_all(bases, rooms, 32)
     phones = [
         room_load.Phone(bases, i, room, token)
-        for i, ((_, room), (token, _)) in enumerate(zip(seats, joined, strict=True))
+        for i, (room, (token, _)) in enumerate(zip(rooms, joined, strict=True))
     ]
     panels = [
         room_load.Screen(bases, w, f"/ws/animation/{plan.id}/", f"sessionid={session_key}")
         for w, plan in enumerate(plans)
     ]
     screens = [*panels, *phones]
-    first = [screen.expect(lambda m: m.get("type") == "state") for screen in screens]
-    for batch in range(0, len(screens), 100):
-        await asyncio.gather(*(s.connect() for s in screens[batch : batch + 100]))
-    await asyncio.wait_for(asyncio.gather(*first), room_load.STEP_TIMEOUT)
+    await room_load.connect_all(screens)
     return phones, screens
 
 
@@ -110,7 +100,7 @@ async def main_async(args, session_key, plans) -> dict:
 
     from workshop import live
 
-    phones, screens = await connect_all(args.base_url, session_key, plans, args.phones)
+    phones, screens = await connect(args.base_url, session_key, plans, args.phones)
     for command in ("open_vote", "close_vote", "reveal"):
         for plan in plans:
             await sync_to_async(live.transition, thread_sensitive=False)(plan.id, command)
