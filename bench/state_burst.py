@@ -8,7 +8,9 @@ workshops, joins the phones and connects them and the panels, and brings every w
 the reveal without a vote. Then each burst tells every workshop's screens of a change at
 once, through the channel layer as a transition does: a whole new state (each process
 builds every screen's part once, `snapshots.for_broadcast`), or with `--reveal` a reveal
-(phones get `snapshots.reveal_news`, panels their own state). It prints one JSON object:
+(`live.broadcast` reads what it changes, `snapshots.reveal_news`, once a workshop, in
+this harness's threads as a transition would in a web process's, and carries it to every
+screen). It prints one JSON object:
 per burst, when the phones had it (p50, p95, max, in ms from the burst) and the CPU seconds
 spent meanwhile by the daphne processes of this machine, by this harness and by PostgreSQL
 (read from /proc, over the burst and the second after it).
@@ -70,22 +72,16 @@ async def connect(bases, session_key, plans, phones_per_workshop):
 
 
 async def burst(plans, phones, reveal: bool) -> dict:
-    from channels.layers import get_channel_layer
+    from asgiref.sync import sync_to_async
 
     from workshop import live
 
-    layer = get_channel_layer()
+    tell = sync_to_async(live.broadcast, thread_sensitive=False)
     told = [p.expect(lambda m: m.get("type") in room_load.SHOWN_PHASE) for p in phones]
     before = cpu_seconds()
     started = time.monotonic()
     await asyncio.gather(
-        *(
-            layer.group_send(
-                live.workshop_group(plan.id),
-                live._state_changed() | ({"revealed": plan.round_id} if reveal else {}),
-            )
-            for plan in plans
-        )
+        *(tell(plan.id, **({"revealed": plan.round_id} if reveal else {})) for plan in plans)
     )
     arrived = await asyncio.wait_for(asyncio.gather(*told), room_load.STEP_TIMEOUT)
     await asyncio.sleep(1)  # what the burst set off and is still running

@@ -4,14 +4,12 @@ check each message against workshop/messages.py and call workshop/live.py."""
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError
 from django.utils.translation import gettext_noop
 from redis.exceptions import RedisError
@@ -26,7 +24,6 @@ from workshop.snapshots import (
     PRESENTER,
     built_for_broadcast,
     for_broadcast,
-    reveal_news,
     screen_key,
     snapshot,
 )
@@ -36,11 +33,6 @@ logger = logging.getLogger(__name__)
 # States after a broadcast being built in this process, by (version, workshop, audience,
 # room): the screens that follow wait for them rather than build them again.
 _building: dict[tuple, asyncio.Future] = {}
-
-# Reveals read in this process, by the broadcast's version: the first phone or projector
-# has it read, the others of the process wait for it and send the same text.
-_reveals: "OrderedDict[str, asyncio.Future]" = OrderedDict()
-_REVEALS_KEPT = 256
 
 # News being coalesced in this process, by (kind, object id, audience): the task that will
 # send it, and when the last news went (kept for one interval). Each web process coalesces
@@ -242,36 +234,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     # Group messages -----------------------------------------------------------------------
 
     async def state_changed(self, event):
-        if event.get("revealed"):
-            if self.audience != FACILITATOR:
-                await self.send_reveal(event["version"], event["revealed"])
-                return
-            # The panel's commands change: its whole state, read for it alone, for no other
-            # screen needs a shared build of this change (in the pool, beside the others).
-            state = await database_sync_to_async(snapshot, thread_sensitive=False)(
-                self.workshop, self.audience
-            )
-            await self.send(text_data=await self.encode_json(state))
+        # A change told in the broadcast itself (a reveal): the text for this kind of
+        # screen, read once where the change was made; otherwise the whole state.
+        text = event.get("texts", {}).get(self.audience)
+        if text is not None:
+            await self.send(text_data=text)
             return
         await self.send_state(event.get("version"))
-
-    async def send_reveal(self, version: str, round_id: int) -> None:
-        """The reveal alone (snapshots.reveal_news), read once for the process's screens;
-        the whole state instead if it cannot be read."""
-        reading = _reveals.get(version)
-        if reading is None:
-            read = database_sync_to_async(reveal_news, thread_sensitive=False)
-            reading = _reveals[version] = asyncio.ensure_future(read(round_id))
-            while len(_reveals) > _REVEALS_KEPT:
-                _reveals.popitem(last=False)
-        try:
-            text = await asyncio.shield(reading)
-        except (DatabaseError, ObjectDoesNotExist, KeyError):
-            logger.warning("reveal not read: whole state sent instead", exc_info=True)
-            _reveals.pop(version, None)
-            await self.send_state(version)
-            return
-        await self.send(text_data=text)
 
     async def presence_update(self, event):
         await self.send_json({"type": "presence", "rooms": event["rooms"]})

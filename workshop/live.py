@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -89,11 +89,31 @@ def room_group(room_id: int) -> str:
 
 def broadcast(workshop_id: int, audience: str | None = None, **news) -> None:
     """Tell the workshop's screens that their state changed (they reload it): all of them,
-    or only one audience (SCREENS, PHONES) when the change shows on no other. `news` says
-    what changed when the screens can be told less than their whole state (`revealed`:
-    the round whose models were just revealed)."""
-    group = audience_group(workshop_id, audience) if audience else workshop_group(workshop_id)
-    async_to_sync(get_channel_layer().group_send)(group, _state_changed() | news)
+    or only one audience (SCREENS, PHONES) when the change shows on no other. `revealed`:
+    the round whose models were just revealed; the screens are sent what that changes,
+    read here once for them all and carried in the broadcast (snapshots.reveal_news)."""
+    event = _state_changed() | news
+    revealed = event.pop("revealed", None)
+    told = _reveal_texts(revealed) if revealed is not None and audience is None else {}
+    send = async_to_sync(get_channel_layer().group_send)
+    if told:
+        # {"texts": {screen's audience: text}}: each group its own (phones, screens).
+        for group_audience, texts in told.items():
+            send(audience_group(workshop_id, group_audience), event | {"texts": texts})
+        return
+    send(audience_group(workshop_id, audience) if audience else workshop_group(workshop_id), event)
+
+
+def _reveal_texts(round_id: int) -> dict[str, dict[str, str]]:
+    """What a reveal tells each group of screens; nothing when it cannot be read (they
+    then read their whole state)."""
+    from workshop.snapshots import reveal_news  # the screens' module imports this one
+
+    try:
+        return reveal_news(round_id)
+    except (DatabaseError, Round.DoesNotExist, KeyError):
+        logger.warning("reveal not read: the screens read their whole state", exc_info=True)
+        return {}
 
 
 def _state_changed() -> dict:
@@ -224,7 +244,7 @@ def _reveal(workshop: Workshop) -> dict:
     winner = "a" if total.a > total.b else "b" if total.b > total.a else "tie"
     Round.objects.filter(pk=round_.pk).update(revealed_at=timezone.now(), winner=winner)
     workshop.phase = REVEAL
-    # Phones and projectors are sent the reveal alone (snapshots.reveal_news).
+    # The screens are sent the reveal alone (snapshots.reveal_news, in live.broadcast).
     return {"revealed": round_.pk}
 
 

@@ -1,7 +1,7 @@
 """What each screen shows, read from the database: the facilitator's panel, a room's
 presenter screen, a participant's phone. Sent whole on connect, on reconnect and after
-every transition, so a screen is never left half-updated; but for a reveal, which phones
-and projectors are sent alone (`reveal_news`), applied to the closed vote they show.
+every transition, so a screen is never left half-updated; but for a reveal, which every
+screen is sent alone (`reveal_news`), applied to the closed vote it shows.
 
 Nothing here reveals more than the phase allows: the answers appear with "answers",
 the split of the vote after it closes, the models' names at the reveal.
@@ -245,31 +245,37 @@ def for_broadcast(
     return found.broadcast.message(audience, room, participant)
 
 
-# What a reveal changes on a phone or a projector: the phase, the models' cards and the
-# winner. The rest of their state (the answers, the frozen split, the phone's own vote) is
-# what the closed vote's state showed, so a reveal is sent as that change alone, read
-# once per web process, rather than as every screen's whole state rebuilt: forty
-# workshops revealing at once were forty such builds competing with the sockets they feed
-# (bench/RESULTS.md). The panel, whose commands change, still gets its whole state; a
-# screen that cannot apply the change (not showing that round) reconnects and is sent
-# its whole state.
+# What a reveal changes: the phase, the models' cards and the winner, and on the panel its
+# commands and the live question's form. The rest of every screen's state (the answers, the
+# split frozen at the close, a phone's own vote) is what the closed vote's state showed, so
+# a reveal is sent as that change alone, read once where the command was given
+# (live.broadcast) and carried to every screen in the broadcast itself, rather than as
+# every screen's whole state rebuilt: forty workshops revealing at once were forty such
+# builds competing with the sockets they feed (bench/RESULTS.md). A screen that cannot
+# apply the change (not showing that round) reconnects and is sent its whole state.
 
 
-def reveal_news(round_id: int) -> str:
-    """The reveal of a round as phones and projectors are sent it (JSON text)."""
+def reveal_news(round_id: int) -> dict[str, dict[str, str]]:
+    """The reveal of a round as each kind of screen is sent it (JSON text), by the group of
+    screens that carries it (live.PHONES, live.SCREENS)."""
     round_ = live.read_answers(Round.objects.select_related("workshop").get(pk=round_id))
-    language = round_.workshop.language
-    with translation.override(language):
+    workshop = round_.workshop
+    with translation.override(workshop.language):
         news = {
             "type": "reveal",
             "server_time": _ms(timezone.now()),
             "round": round_.pk,
             "phase": live.REVEAL,
             "phase_label": str(live.PHASE_LABELS[live.REVEAL]),
-            "reveal": {side: _revealed(g, language) for side, g in _sides(round_)}
+            "reveal": {side: _revealed(g, workshop.language) for side, g in _sides(round_)}
             | {"winner": round_.winner},
         }
-    return json.dumps(news)
+    workshop.phase = live.REVEAL  # as committed: the panel's commands are those of a reveal
+    text = json.dumps(news)
+    return {
+        live.PHONES: {PARTICIPANT: text},
+        live.SCREENS: {PRESENTER: text, FACILITATOR: json.dumps(news | _controls(workshop))},
+    }
 
 
 class Personal:
@@ -389,14 +395,22 @@ def _snapshot(reading: Reading, audience: str, room: Room | None) -> dict:
     if audience == PARTICIPANT:
         state["accepts_proposals"] = workshop.accepts_proposals and workshop.phase != live.ENDED
     if audience == FACILITATOR:
-        state["allowed"] = live.allowed_commands(workshop)
-        state["vote_mode"] = workshop.vote_mode
-        state["can_ask_live"] = workshop.phase in live.LIVE_QUESTION_PHASES
+        state |= _controls(workshop)
         state["proposals"] = proposals.for_facilitator(workshop)
+    return state
+
+
+def _controls(workshop: Workshop) -> dict:
+    """The panel's commands and the live question's form, as the phase allows them."""
+    can_ask_live = workshop.phase in live.LIVE_QUESTION_PHASES
+    return {
+        "allowed": live.allowed_commands(workshop),
+        "vote_mode": workshop.vote_mode,
+        "can_ask_live": can_ask_live,
         # The models a live question may pit, for its form: read only when it may be asked
         # (a sixth of the state's reading, in every close of forty workshops at once).
-        state["models"] = _askable_models() if state["can_ask_live"] else []
-    return state
+        "models": _askable_models() if can_ask_live else [],
+    }
 
 
 def _askable_models() -> list[dict]:

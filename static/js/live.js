@@ -81,12 +81,12 @@
       keepNewerCount(message);
       show(message);
     } else if (message.type === "reveal") {
-      // A reveal carries only what it changes (the phase, the models, the winner): the rest
-      // is the closed vote's state this screen shows. Not showing that round: reconnect,
-      // and the server sends the whole state.
+      // A reveal carries only what it changes (the phase, the models, the winner, and on
+      // the panel its commands): the rest is the closed vote's state this screen shows.
+      // Not showing that round: reconnect, and the server sends the whole state.
       if (!state || !state.round || state.round.id !== message.round) { socket.close(); return; }
-      show({ ...state, server_time: message.server_time, phase: message.phase,
-        phase_label: message.phase_label, round: { ...state.round, reveal: message.reveal } });
+      const { type, round, reveal, ...changed } = message;
+      show({ ...state, ...changed, round: { ...state.round, reveal } });
     } else if (message.type === "tally") {
       const shown = state && state.round && state.round.tally;
       if (shown && shown.as_of > message.as_of) return; // older news, arrived late

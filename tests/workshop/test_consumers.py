@@ -8,11 +8,12 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import DatabaseError
 from django.test import Client
 
 from config.asgi import application
 from tests.live_fixtures import phone
-from workshop import live, participants
+from workshop import live, participants, snapshots
 from workshop.live import transition
 from workshop.models import Organisation, Room, Round, Vote, Workshop
 
@@ -378,12 +379,10 @@ async def shown(communicator) -> dict:
             return message
 
 
-def test_phones_and_projectors_are_sent_the_reveal_alone_and_the_panel_its_whole_state(
-    live_workshop,
-):
+def test_every_screen_is_sent_the_reveal_alone(live_workshop):
     """After the reveal command, a phone and a projector get the reveal (what it changes:
-    snapshots.reveal_news), the panel its whole state with its new commands; a room of
-    another workshop gets nothing."""
+    snapshots.reveal_news), the panel the same with its new commands; a room of another
+    workshop gets nothing."""
     for name in [*DUEL_WALK, "close_vote"]:
         transition(live_workshop.pk, name)
     round_id = Round.objects.get().pk
@@ -412,9 +411,43 @@ def test_phones_and_projectors_are_sent_the_reveal_alone_and_the_panel_its_whole
         return got, nothing
 
     (panel, presenter, voter), nothing = run(scenario())
-    assert panel["type"] == "state" and panel["phase"] == "reveal"
-    assert "show_results" not in panel["allowed"] and "next_step" in panel["allowed"]
-    for news in (presenter, voter):
+    assert panel["allowed"] == ["next_step", "previous_step"] and panel["can_ask_live"]
+    for news in (panel, presenter, voter):
         assert news["type"] == "reveal" and news["round"] == round_id
-        assert news["phase"] == "reveal" and news["reveal"] == panel["round"]["reveal"]
+        assert news["phase"] == "reveal" and news["reveal"] == panel["reveal"]
+        assert news["reveal"]["a"]["model"] and news["reveal"]["winner"]
+    assert "allowed" not in presenter and "allowed" not in voter
     assert nothing
+
+
+def test_a_reveal_that_cannot_be_read_sends_every_screen_its_whole_state(
+    live_workshop, monkeypatch
+):
+    """The reveal is committed; if what it changes cannot be read right after (the database
+    gone a moment), the screens are told of a change and read their whole state: no screen
+    is left on the closed vote, and the facilitator's command is not refused."""
+
+    def unreadable(round_id):
+        raise DatabaseError("gone a moment")
+
+    monkeypatch.setattr(snapshots, "reveal_news", unreadable)
+    for name in [*DUEL_WALK, "close_vote"]:
+        transition(live_workshop.pk, name)
+    header, _ = phone_cookie(live_workshop.room_a)
+    session = facilitator_cookie(live_workshop)
+
+    async def scenario():
+        panel, *_ = await connect(f"/ws/animation/{live_workshop.pk}/", session)
+        await receive(panel, "state")
+        voter, *_ = await connect(f"/ws/salle/{live_workshop.room_a.join_code}/", header)
+        await receive(voter, "state")
+        await panel.send_json_to({"type": "command", "command": "reveal"})
+        got = [await shown(c) for c in (panel, voter)]
+        for communicator in (panel, voter):
+            await communicator.disconnect()
+        return got
+
+    for state in run(scenario()):
+        assert state["type"] == "state" and state["phase"] == "reveal"
+        assert state["round"]["reveal"]["a"]["model"]
+    assert Round.objects.get().revealed_at is not None

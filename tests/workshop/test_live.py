@@ -363,27 +363,30 @@ def test_a_process_builds_its_own_state_when_the_claimed_one_never_comes(
 def apply_reveal(state: dict, news: dict) -> dict:
     """What static/js/live.js does with a reveal: the state shown, with what it changes."""
     assert state["round"]["id"] == news["round"]
-    changed = {key: news[key] for key in ("phase", "phase_label", "server_time")}
+    changed = {key: value for key, value in news.items() if key not in ("type", "round", "reveal")}
     return state | changed | {"round": state["round"] | {"reveal": news["reveal"]}}
 
 
-@pytest.mark.parametrize("audience", [PARTICIPANT, PRESENTER])
+@pytest.mark.parametrize("audience", [PARTICIPANT, PRESENTER, FACILITATOR])
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_a_reveal_sent_alone_shows_what_the_whole_state_would(live_workshop, audience, language):
-    """Phones and projectors are sent the reveal alone (snapshots.reveal_news), applied to
-    the closed vote's state they show: the result is the whole state of the reveal, the
-    phone's own vote, the split and the models' cards included, in the workshop's language."""
+    """Every screen is sent the reveal alone (snapshots.reveal_news), applied to the closed
+    vote's state it shows: the result is the whole state of the reveal, the phone's own
+    vote, the split, the models' cards and the panel's commands included, in the workshop's
+    language."""
     Workshop.objects.filter(pk=live_workshop.pk).update(language=language)
     walk(live_workshop, DUEL_WALK)
     room = live_workshop.room_a
+    screen_room = room if audience != FACILITATOR else None
     voter = phone(room).participant if audience == PARTICIPANT else None
     round_ = Round.objects.get()
     for choice, client_id in (("b", "v1"), ("b", "v2"), ("a", "v3")):
         someone = voter if client_id == "v1" and voter else phone(room).participant
         cast_vote(someone.pk, ballot(round_.pk, choice, client_id))
-    closed = snapshot(transition(live_workshop.pk, "close_vote"), audience, room, voter)
-    revealed = snapshot(transition(live_workshop.pk, "reveal"), audience, room, voter)
-    news = json.loads(snapshots.reveal_news(round_.pk))
+    closed = snapshot(transition(live_workshop.pk, "close_vote"), audience, screen_room, voter)
+    revealed = snapshot(transition(live_workshop.pk, "reveal"), audience, screen_room, voter)
+    group = live.PHONES if audience == PARTICIPANT else live.SCREENS
+    news = json.loads(snapshots.reveal_news(round_.pk)[group][audience])
 
     assert news["type"] == "reveal" and news["reveal"]["winner"] == "b"
     applied = apply_reveal(closed, news)
@@ -392,5 +395,7 @@ def test_a_reveal_sent_alone_shows_what_the_whole_state_would(live_workshop, aud
         state["round"]["tally"].pop("as_of")
     assert applied == revealed
     assert revealed["round"]["reveal"]["a"]["model"] and revealed["phase"] == "reveal"
+    if audience == FACILITATOR:
+        assert closed["allowed"] != revealed["allowed"] and revealed["models"]
     if voter:
         assert applied["my_vote"]["client_id"] == "v1"
