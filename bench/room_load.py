@@ -60,9 +60,9 @@ CONNECT_TIMEOUT = 30
 STEP_TIMEOUT = 60
 VOTE_ATTEMPTS = 20
 RETRY_DELAY = 0.5
-# A screen's phase comes with its whole state, or with a reveal (which carries only what
-# it changes: workshop/snapshots.reveal_news).
-SHOWN_PHASE = ("state", "reveal")
+# A screen's phase comes with its whole state, or with a change (a close, a reveal, which
+# carries only what it changes: workshop/snapshots.change_texts).
+SHOWN_PHASE = ("state", "change")
 
 ANSWER = """Les centres de données consomment de l'électricité pour **calculer** et pour se
 **refroidir** : les processeurs chauffent, et il faut évacuer cette chaleur.
@@ -348,6 +348,8 @@ class Presenter(Screen):
         # The running count, while the vote is open (the split after the close is apart).
         if message.get("type") == "tally":
             tally = message
+        elif message.get("type") == "change":
+            tally = message["round_changes"].get("tally")
         else:
             tally = (message.get("round") or {}).get("tally")
         if tally and tally.get("room") is not None:

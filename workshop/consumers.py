@@ -24,6 +24,7 @@ from workshop.snapshots import (
     PRESENTER,
     built_for_broadcast,
     for_broadcast,
+    news_for,
     screen_key,
     snapshot,
 )
@@ -234,9 +235,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     # Group messages -----------------------------------------------------------------------
 
     async def state_changed(self, event):
-        # A change told in the broadcast itself (a reveal): the text for this kind of
-        # screen, read once where the change was made; otherwise the whole state.
-        text = event.get("texts", {}).get(self.audience)
+        # A change told in the broadcast itself (a close, a reveal): this screen's text,
+        # read once where the change was made; otherwise the whole state.
+        text = news_for(event.get("texts", {}), self.audience, self.room)
         if text is not None:
             await self.send(text_data=text)
             return

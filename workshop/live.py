@@ -87,33 +87,42 @@ def room_group(room_id: int) -> str:
     return f"room.{room_id}"
 
 
-def broadcast(workshop_id: int, audience: str | None = None, **news) -> None:
+def broadcast(
+    workshop_id: int,
+    audience: str | None = None,
+    *,
+    closed: int | None = None,
+    revealed: int | None = None,
+) -> None:
     """Tell the workshop's screens that their state changed (they reload it): all of them,
-    or only one audience (SCREENS, PHONES) when the change shows on no other. `revealed`:
-    the round whose models were just revealed; the screens are sent what that changes,
-    read here once for them all and carried in the broadcast (snapshots.reveal_news)."""
-    event = _state_changed() | news
-    revealed = event.pop("revealed", None)
-    told = _reveal_texts(revealed) if revealed is not None and audience is None else {}
+    or only one audience (SCREENS, PHONES) when the change shows on no other. `closed`,
+    `revealed`: the round whose vote was just closed, or whose models were just revealed;
+    the screens are sent what that changes, read here once for them all and carried in the
+    broadcast (snapshots.close_news, reveal_news)."""
+    event = _state_changed()
     send = async_to_sync(get_channel_layer().group_send)
+    told = _told(closed, revealed) if audience is None else {}
     if told:
-        # {"texts": {screen's audience: text}}: each group its own (phones, screens).
+        # {"texts": {screen: text}}: each group its own (phones, screens).
         for group_audience, texts in told.items():
             send(audience_group(workshop_id, group_audience), event | {"texts": texts})
         return
     send(audience_group(workshop_id, audience) if audience else workshop_group(workshop_id), event)
 
 
-def _reveal_texts(round_id: int) -> dict[str, dict[str, str]]:
-    """What a reveal tells each group of screens; nothing when it cannot be read (they
-    then read their whole state)."""
-    from workshop.snapshots import reveal_news  # the screens' module imports this one
+def _told(closed: int | None, revealed: int | None) -> dict[str, dict[str, str]]:
+    """What a close or a reveal tells each group of screens; nothing when it cannot be
+    read (they then read their whole state)."""
+    from workshop import snapshots  # the screens' module imports this one
 
     try:
-        return reveal_news(round_id)
+        if closed is not None:
+            return snapshots.close_news(closed)
+        if revealed is not None:
+            return snapshots.reveal_news(revealed)
     except (DatabaseError, Round.DoesNotExist, KeyError):
-        logger.warning("reveal not read: the screens read their whole state", exc_info=True)
-        return {}
+        logger.warning("change not read: the screens read their whole state", exc_info=True)
+    return {}
 
 
 def _state_changed() -> dict:
@@ -230,12 +239,14 @@ def _open_vote(workshop: Workshop) -> None:
     workshop.phase = VOTE_OPEN
 
 
-def _close_vote(workshop: Workshop) -> None:
+def _close_vote(workshop: Workshop) -> dict:
     round_ = _round_or_refuse(workshop)
     # Waits for the votes being stored, and keeps new ones out, until this commits.
     with _round_lock(round_.pk, shared=False):
         Round.objects.filter(pk=round_.pk).update(vote_closed_at=timezone.now())
         workshop.phase = VOTE_CLOSED
+    # The screens are sent the split alone (snapshots.close_news, in live.broadcast).
+    return {"closed": round_.pk}
 
 
 def _reveal(workshop: Workshop) -> dict:

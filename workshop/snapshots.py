@@ -1,7 +1,8 @@
 """What each screen shows, read from the database: the facilitator's panel, a room's
 presenter screen, a participant's phone. Sent whole on connect, on reconnect and after
-every transition, so a screen is never left half-updated; but for a reveal, which every
-screen is sent alone (`reveal_news`), applied to the closed vote it shows.
+every transition, so a screen is never left half-updated; but for a close and a reveal,
+which every screen is sent alone (`close_news`, `reveal_news`), applied to the state it
+shows.
 
 Nothing here reveals more than the phase allows: the answers appear with "answers",
 the split of the vote after it closes, the models' names at the reveal.
@@ -245,37 +246,77 @@ def for_broadcast(
     return found.broadcast.message(audience, room, participant)
 
 
-# What a reveal changes: the phase, the models' cards and the winner, and on the panel its
-# commands and the live question's form. The rest of every screen's state (the answers, the
-# split frozen at the close, a phone's own vote) is what the closed vote's state showed, so
-# a reveal is sent as that change alone, read once where the command was given
-# (live.broadcast) and carried to every screen in the broadcast itself, rather than as
-# every screen's whole state rebuilt: forty workshops revealing at once were forty such
-# builds competing with the sockets they feed (bench/RESULTS.md). A screen that cannot
-# apply the change (not showing that round) reconnects and is sent its whole state.
+# What a close or a reveal changes: the phase, the split of the vote or the models' cards,
+# and on the panel its commands. The rest of every screen's state (the answers, a phone's
+# own vote, the split at a reveal) is what the state before showed, so these changes are
+# sent alone, read once where the command was given (live.broadcast) and carried to every
+# screen in the broadcast itself, rather than as every screen's whole state rebuilt: forty
+# workshops closing and revealing at once were forty such builds competing with the sockets
+# they feed (bench/RESULTS.md). A screen that cannot apply a change (not showing that
+# round) reconnects and is sent its whole state.
+
+
+def close_news(round_id: int) -> dict[str, dict[str, str]]:
+    """The close of a round's vote as each screen is sent it: the split, its room's and the
+    whole workshop's (`change_texts`)."""
+    round_ = Round.objects.select_related("workshop").get(pk=round_id)
+    counts = live.tallies(round_)
+    total, as_of = counts["total"], counts["as_of"]
+    changes = {
+        (audience, room_id): {"tally": {"room": here, "total": total, "as_of": as_of}}
+        for room_id, here in [(None, None), *counts["rooms"].items()]
+        for audience in (PARTICIPANT, PRESENTER)
+    }
+    changes[FACILITATOR, None] = {
+        "tally": {"room": {"total": total["total"]}, "total": total, "as_of": as_of}
+    }
+    return change_texts(round_.workshop, round_.pk, live.VOTE_CLOSED, changes)
 
 
 def reveal_news(round_id: int) -> dict[str, dict[str, str]]:
-    """The reveal of a round as each kind of screen is sent it (JSON text), by the group of
-    screens that carries it (live.PHONES, live.SCREENS)."""
+    """The reveal of a round as each screen is sent it: the models' cards and the winner."""
     round_ = live.read_answers(Round.objects.select_related("workshop").get(pk=round_id))
-    workshop = round_.workshop
+    language = round_.workshop.language
+    cards = {side: _revealed(g, language) for side, g in _sides(round_)}
+    reveal = {"reveal": cards | {"winner": round_.winner}}
+    changes = {(audience, None): reveal for audience in (PARTICIPANT, PRESENTER, FACILITATOR)}
+    return change_texts(round_.workshop, round_.pk, live.REVEAL, changes)
+
+
+def change_texts(
+    workshop: Workshop, round_id: int, phase: str, changes: dict[tuple, dict]
+) -> dict[str, dict[str, str]]:
+    """A round's new phase as the screens are sent it: by the group that carries it
+    (live.PHONES, live.SCREENS), by screen (`news_key`), the JSON text. `changes`: by
+    (audience, room id or None for any room), what the round shows anew; the panel is sent
+    its commands too."""
+    workshop.phase = phase  # as committed, whatever came since: this change's commands
     with translation.override(workshop.language):
-        news = {
-            "type": "reveal",
+        common = {
+            "type": "change",
             "server_time": _ms(timezone.now()),
-            "round": round_.pk,
-            "phase": live.REVEAL,
-            "phase_label": str(live.PHASE_LABELS[live.REVEAL]),
-            "reveal": {side: _revealed(g, workshop.language) for side, g in _sides(round_)}
-            | {"winner": round_.winner},
+            "round": round_id,
+            "phase": phase,
+            "phase_label": str(live.PHASE_LABELS[phase]),
         }
-    workshop.phase = live.REVEAL  # as committed: the panel's commands are those of a reveal
-    text = json.dumps(news)
-    return {
-        live.PHONES: {PARTICIPANT: text},
-        live.SCREENS: {PRESENTER: text, FACILITATOR: json.dumps(news | _controls(workshop))},
-    }
+    told = {live.PHONES: {}, live.SCREENS: {}}
+    for (audience, room_id), round_changes in changes.items():
+        news = common | {"round_changes": round_changes}
+        if audience == FACILITATOR:
+            news |= _controls(workshop)
+        group = live.PHONES if audience == PARTICIPANT else live.SCREENS
+        told[group][news_key(audience, room_id)] = json.dumps(news)
+    return told
+
+
+def news_key(audience: str, room_id: int | None) -> str:
+    return audience if room_id is None else f"{audience}.{room_id}"
+
+
+def news_for(texts: dict[str, str], audience: str, room: Room | None) -> str | None:
+    """A screen's text among a change's (its room's, else its audience's), or None."""
+    mine = texts.get(news_key(audience, room.pk)) if room is not None else None
+    return mine or texts.get(audience)
 
 
 class Personal:

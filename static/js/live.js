@@ -80,13 +80,13 @@
     if (message.type === "state") {
       keepNewerCount(message);
       show(message);
-    } else if (message.type === "reveal") {
-      // A reveal carries only what it changes (the phase, the models, the winner, and on
-      // the panel its commands): the rest is the closed vote's state this screen shows.
+    } else if (message.type === "change") {
+      // A close or a reveal carries only what it changes (the phase, the split or the
+      // models, and on the panel its commands): the rest is the state this screen shows.
       // Not showing that round: reconnect, and the server sends the whole state.
       if (!state || !state.round || state.round.id !== message.round) { socket.close(); return; }
-      const { type, round, reveal, ...changed } = message;
-      show({ ...state, ...changed, round: { ...state.round, reveal } });
+      const { type, round, round_changes, ...changed } = message;
+      show({ ...state, ...changed, round: { ...state.round, ...round_changes } });
     } else if (message.type === "tally") {
       const shown = state && state.round && state.round.tally;
       if (shown && shown.as_of > message.as_of) return; // older news, arrived late
@@ -113,7 +113,12 @@
       setVoteStatus(t("answer.saved"), "ok");
     } else if (message.type === "vote.ack") {
       const pending = loadPending();
-      if (pending && pending.client_id === message.client_id) clearPending();
+      if (pending && pending.client_id === message.client_id) {
+        // Stored: the phone's own vote, as a new state would say (a close keeps it).
+        const { type, round, ...vote } = pending;
+        if (state && state.round && state.round.id === round) state.my_vote = vote;
+        clearPending();
+      }
       setVoteStatus(t("vote.saved"), "ok");
     } else if (message.type === "error") {
       const pending = loadPending();

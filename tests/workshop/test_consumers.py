@@ -379,14 +379,18 @@ async def shown(communicator) -> dict:
             return message
 
 
-def test_every_screen_is_sent_the_reveal_alone(live_workshop):
-    """After the reveal command, a phone and a projector get the reveal (what it changes:
-    snapshots.reveal_news), the panel the same with its new commands; a room of another
-    workshop gets nothing."""
-    for name in [*DUEL_WALK, "close_vote"]:
+def test_every_screen_is_sent_the_close_and_the_reveal_alone(live_workshop):
+    """After the close and the reveal commands, each phone and projector gets what changes
+    (snapshots.close_news, reveal_news): its own room's split, then the models; the panel
+    the same with its new commands; a room of another workshop gets nothing."""
+    for name in DUEL_WALK:
         transition(live_workshop.pk, name)
     round_id = Round.objects.get().pk
-    header, _ = phone_cookie(live_workshop.room_a)
+    header, voter_seat = phone_cookie(live_workshop.room_a)
+    live.cast_vote(voter_seat.participant.pk, live.Ballot(round_id, "a", {}, "", "", "v1"))
+    live.cast_vote(
+        phone(live_workshop.room_b).participant.pk, live.Ballot(round_id, "b", {}, "", "", "v2")
+    )
     session = facilitator_cookie(live_workshop)
     elsewhere = Organisation.objects.create(name="Ailleurs", slug="ailleurs")
     other_workshop = Workshop.objects.create(
@@ -396,27 +400,48 @@ def test_every_screen_is_sent_the_reveal_alone(live_workshop):
 
     async def scenario():
         panel, *_ = await connect(f"/ws/animation/{live_workshop.pk}/", session)
-        await receive(panel, "state")
-        presenter, *_ = await connect(f"/ws/presentateur/{live_workshop.room_a.presenter_secret}/")
-        await receive(presenter, "state")
-        voter, *_ = await connect(f"/ws/salle/{live_workshop.room_a.join_code}/", header)
-        await receive(voter, "state")
+        screens = [panel]
+        for room in (live_workshop.room_a, live_workshop.room_b):
+            screens.append((await connect(f"/ws/presentateur/{room.presenter_secret}/"))[0])
+        screens.append((await connect(f"/ws/salle/{live_workshop.room_a.join_code}/", header))[0])
         other, *_ = await connect(f"/ws/presentateur/{outsider.presenter_secret}/")
-        await receive(other, "state")
-        await panel.send_json_to({"type": "command", "command": "reveal"})
-        got = [await shown(c) for c in (panel, presenter, voter)]
+        for communicator in (*screens, other):
+            await receive(communicator, "state")
+        got = {}
+        for command in ("close_vote", "reveal"):
+            await panel.send_json_to({"type": "command", "command": command})
+            got[command] = [await shown(c) for c in screens]
         nothing = await other.receive_nothing(timeout=0.5)
-        for communicator in (panel, presenter, voter, other):
+        for communicator in (*screens, other):
             await communicator.disconnect()
         return got, nothing
 
-    (panel, presenter, voter), nothing = run(scenario())
+    got, nothing = run(scenario())
+    for command, phase in (("close_vote", "vote_closed"), ("reveal", "reveal")):
+        for news in got[command]:
+            assert news["type"] == "change" and news["round"] == round_id
+            assert news["phase"] == phase
+    (panel, here, there, voter) = got["close_vote"]
+    assert panel["allowed"] == ["next_step", "previous_step", "reveal"]
+    assert panel["round_changes"]["tally"]["total"] | {"hands": 0} == {
+        "a": 1,
+        "b": 1,
+        "both_equal": 0,
+        "total": 2,
+        "hands": 0,
+    }
+    assert (
+        here["round_changes"]["tally"]["room"]["a"]
+        == 1
+        == there["round_changes"]["tally"]["room"]["b"]
+    )
+    assert here["round_changes"]["tally"]["room"]["b"] == 0
+    assert voter["round_changes"] == here["round_changes"] and "allowed" not in voter
+    (panel, here, there, voter) = got["reveal"]
     assert panel["allowed"] == ["next_step", "previous_step"] and panel["can_ask_live"]
-    for news in (panel, presenter, voter):
-        assert news["type"] == "reveal" and news["round"] == round_id
-        assert news["phase"] == "reveal" and news["reveal"] == panel["reveal"]
-        assert news["reveal"]["a"]["model"] and news["reveal"]["winner"]
-    assert "allowed" not in presenter and "allowed" not in voter
+    for news in (here, there, voter):
+        assert news["round_changes"] == panel["round_changes"] and "allowed" not in news
+    assert panel["round_changes"]["reveal"]["a"]["model"]
     assert nothing
 
 

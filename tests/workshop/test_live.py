@@ -1,5 +1,6 @@
 """The state machine: every transition, allowed and refused; votes and tallies."""
 
+import copy
 import json
 import uuid
 from datetime import timedelta
@@ -360,42 +361,60 @@ def test_a_process_builds_its_own_state_when_the_claimed_one_never_comes(
     assert built.message(PRESENTER, live_workshop.room_a, None)[0]["phase"] == "vote_open"
 
 
-def apply_reveal(state: dict, news: dict) -> dict:
-    """What static/js/live.js does with a reveal: the state shown, with what it changes."""
-    assert state["round"]["id"] == news["round"]
-    changed = {key: value for key, value in news.items() if key not in ("type", "round", "reveal")}
-    return state | changed | {"round": state["round"] | {"reveal": news["reveal"]}}
+def apply_change(state: dict, news: dict) -> dict:
+    """What static/js/live.js does with a change: the state shown, with what it changes."""
+    assert news["type"] == "change" and state["round"]["id"] == news["round"]
+    skip = ("type", "round", "round_changes")
+    changed = {key: value for key, value in news.items() if key not in skip}
+    return state | changed | {"round": state["round"] | news["round_changes"]}
+
+
+def screen_news(told: dict, audience: str, room) -> dict:
+    group = live.PHONES if audience == PARTICIPANT else live.SCREENS
+    return json.loads(snapshots.news_for(told[group], audience, room))
 
 
 @pytest.mark.parametrize("audience", [PARTICIPANT, PRESENTER, FACILITATOR])
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_a_reveal_sent_alone_shows_what_the_whole_state_would(live_workshop, audience, language):
-    """Every screen is sent the reveal alone (snapshots.reveal_news), applied to the closed
-    vote's state it shows: the result is the whole state of the reveal, the phone's own
-    vote, the split, the models' cards and the panel's commands included, in the workshop's
-    language."""
+def test_a_close_and_a_reveal_sent_alone_show_what_the_whole_state_would(
+    live_workshop, audience, language
+):
+    """Every screen is sent the close and the reveal alone (snapshots.close_news,
+    reveal_news), each applied to the state it shows: the result is the whole state, the
+    phone's own vote, each room's split, the models' cards and the panel's commands
+    included, in the workshop's language."""
     Workshop.objects.filter(pk=live_workshop.pk).update(language=language)
     walk(live_workshop, DUEL_WALK)
-    room = live_workshop.room_a
+    room, elsewhere = live_workshop.room_a, live_workshop.room_b
     screen_room = room if audience != FACILITATOR else None
     voter = phone(room).participant if audience == PARTICIPANT else None
     round_ = Round.objects.get()
-    for choice, client_id in (("b", "v1"), ("b", "v2"), ("a", "v3")):
-        someone = voter if client_id == "v1" and voter else phone(room).participant
+    for choice, client_id, where in (("b", "v1", room), ("b", "v2", room), ("a", "v3", room)):
+        someone = voter if client_id == "v1" and voter else phone(where).participant
         cast_vote(someone.pk, ballot(round_.pk, choice, client_id))
+    cast_vote(phone(elsewhere).participant.pk, ballot(round_.pk, "b", "v4"))
+    # A phone's state shows its own vote once acknowledged (live.js keeps the ballot).
+    opened = snapshot(Workshop.objects.get(pk=live_workshop.pk), audience, screen_room, voter)
     closed = snapshot(transition(live_workshop.pk, "close_vote"), audience, screen_room, voter)
+    close = screen_news(snapshots.close_news(round_.pk), audience, screen_room)
     revealed = snapshot(transition(live_workshop.pk, "reveal"), audience, screen_room, voter)
-    group = live.PHONES if audience == PARTICIPANT else live.SCREENS
-    news = json.loads(snapshots.reveal_news(round_.pk)[group][audience])
+    reveal = screen_news(snapshots.reveal_news(round_.pk), audience, screen_room)
 
-    assert news["type"] == "reveal" and news["reveal"]["winner"] == "b"
-    applied = apply_reveal(closed, news)
-    for state in (applied, revealed):
-        state.pop("server_time")
-        state["round"]["tally"].pop("as_of")
-    assert applied == revealed
+    assert reveal["round_changes"]["reveal"]["winner"] == "b"
+    pairs = [(apply_change(opened, close), closed), (apply_change(closed, reveal), revealed)]
+    for applied, whole in pairs:
+        applied, whole = copy.deepcopy(applied), copy.deepcopy(whole)
+        for state in (applied, whole):
+            state.pop("server_time")
+            state["round"]["tally"].pop("as_of")
+        assert applied == whole
+    split = closed["round"]["tally"]
+    assert split["total"]["total"] == 4 and split["total"]["a"] == 1
+    if audience != FACILITATOR:
+        assert split["room"]["total"] == 3 and split["room"]["b"] == 2
     assert revealed["round"]["reveal"]["a"]["model"] and revealed["phase"] == "reveal"
     if audience == FACILITATOR:
-        assert closed["allowed"] != revealed["allowed"] and revealed["models"]
+        assert opened["allowed"] != closed["allowed"] != revealed["allowed"]
+        assert revealed["models"]
     if voter:
-        assert applied["my_vote"]["client_id"] == "v1"
+        assert closed["my_vote"]["client_id"] == "v1" == revealed["my_vote"]["client_id"]
