@@ -75,13 +75,19 @@ async def burst(plans, phones, reveal: bool) -> dict:
     from asgiref.sync import sync_to_async
 
     from workshop import live
+    from workshop.models import Round
 
     tell = sync_to_async(live.broadcast, thread_sensitive=False)
+    rounds = Round.objects.select_related("workshop").filter(pk__in=[p.round_id for p in plans])
+    revealed = await sync_to_async(lambda: {r.pk: r for r in rounds}, thread_sensitive=False)()
     told = [p.expect(lambda m: m.get("type") in room_load.SHOWN_PHASE) for p in phones]
     before = cpu_seconds()
     started = time.monotonic()
     await asyncio.gather(
-        *(tell(plan.id, **({"revealed": plan.round_id} if reveal else {})) for plan in plans)
+        *(
+            tell(plan.id, **({"revealed": revealed[plan.round_id]} if reveal else {}))
+            for plan in plans
+        )
     )
     arrived = await asyncio.wait_for(asyncio.gather(*told), room_load.STEP_TIMEOUT)
     await asyncio.sleep(1)  # what the burst set off and is still running

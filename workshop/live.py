@@ -91,26 +91,33 @@ def broadcast(
     workshop_id: int,
     audience: str | None = None,
     *,
-    closed: int | None = None,
-    revealed: int | None = None,
+    closed: Round | None = None,
+    revealed: Round | None = None,
 ) -> None:
     """Tell the workshop's screens that their state changed (they reload it): all of them,
     or only one audience (SCREENS, PHONES) when the change shows on no other. `closed`,
-    `revealed`: the round whose vote was just closed, or whose models were just revealed;
-    the screens are sent what that changes, read here once for them all and carried in the
-    broadcast (snapshots.close_news, reveal_news)."""
+    `revealed`: the round (its `workshop` as committed) whose vote was just closed, or
+    whose models were just revealed; the screens are sent what that changes, read here once
+    for them all and carried in the broadcast (snapshots.close_news, reveal_news)."""
     event = _state_changed()
-    send = async_to_sync(get_channel_layer().group_send)
     told = _told(closed, revealed) if audience is None else {}
     if told:
         # {"texts": {screen: text}}: each group its own (phones, screens).
-        for group_audience, texts in told.items():
-            send(audience_group(workshop_id, group_audience), event | {"texts": texts})
-        return
-    send(audience_group(workshop_id, audience) if audience else workshop_group(workshop_id), event)
+        sends = [(audience_group(workshop_id, a), event | {"texts": t}) for a, t in told.items()]
+    else:
+        group = audience_group(workshop_id, audience) if audience else workshop_group(workshop_id)
+        sends = [(group, event)]
+    async_to_sync(_group_send)(sends)
 
 
-def _told(closed: int | None, revealed: int | None) -> dict[str, dict[str, str]]:
+async def _group_send(sends: list[tuple[str, dict]]) -> None:
+    # One trip to the event loop for them all (the thread waits for each trip).
+    layer = get_channel_layer()
+    for group, event in sends:
+        await layer.group_send(group, event)
+
+
+def _told(closed: Round | None, revealed: Round | None) -> dict[str, dict[str, str]]:
     """What a close or a reveal tells each group of screens; nothing when it cannot be
     read (they then read their whole state)."""
     from workshop import snapshots  # the screens' module imports this one
@@ -120,7 +127,7 @@ def _told(closed: int | None, revealed: int | None) -> dict[str, dict[str, str]]
             return snapshots.close_news(closed)
         if revealed is not None:
             return snapshots.reveal_news(revealed)
-    except (DatabaseError, Round.DoesNotExist, KeyError):
+    except (DatabaseError, KeyError):
         logger.warning("change not read: the screens read their whole state", exc_info=True)
     return {}
 
@@ -246,7 +253,8 @@ def _close_vote(workshop: Workshop) -> dict:
         Round.objects.filter(pk=round_.pk).update(vote_closed_at=timezone.now())
         workshop.phase = VOTE_CLOSED
     # The screens are sent the split alone (snapshots.close_news, in live.broadcast).
-    return {"closed": round_.pk}
+    round_.workshop = workshop
+    return {"closed": round_}
 
 
 def _reveal(workshop: Workshop) -> dict:
@@ -256,7 +264,8 @@ def _reveal(workshop: Workshop) -> dict:
     Round.objects.filter(pk=round_.pk).update(revealed_at=timezone.now(), winner=winner)
     workshop.phase = REVEAL
     # The screens are sent the reveal alone (snapshots.reveal_news, in live.broadcast).
-    return {"revealed": round_.pk}
+    round_.workshop, round_.winner = workshop, winner
+    return {"revealed": round_}
 
 
 def _show_results(workshop: Workshop) -> None:

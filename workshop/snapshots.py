@@ -256,10 +256,9 @@ def for_broadcast(
 # round) reconnects and is sent its whole state.
 
 
-def close_news(round_id: int) -> dict[str, dict[str, str]]:
-    """The close of a round's vote as each screen is sent it: the split, its room's and the
-    whole workshop's (`change_texts`)."""
-    round_ = Round.objects.select_related("workshop").get(pk=round_id)
+def close_news(round_: Round) -> dict[str, dict[str, str]]:
+    """The close of a round's vote (its `workshop` as committed) as each screen is sent
+    it: the split, its room's and the whole workshop's (`change_texts`)."""
     counts = live.tallies(round_)
     total, as_of = counts["total"], counts["as_of"]
     changes = {
@@ -273,9 +272,10 @@ def close_news(round_id: int) -> dict[str, dict[str, str]]:
     return change_texts(round_.workshop, round_.pk, live.VOTE_CLOSED, changes)
 
 
-def reveal_news(round_id: int) -> dict[str, dict[str, str]]:
-    """The reveal of a round as each screen is sent it: the models' cards and the winner."""
-    round_ = live.read_answers(Round.objects.select_related("workshop").get(pk=round_id))
+def reveal_news(round_: Round) -> dict[str, dict[str, str]]:
+    """The reveal of a round (its `workshop` and `winner` as committed) as each screen is
+    sent it: the models' cards and the winner."""
+    round_ = live.read_answers(round_)
     language = round_.workshop.language
     cards = {side: _revealed(g, language) for side, g in _sides(round_)}
     reveal = {"reveal": cards | {"winner": round_.winner}}
@@ -290,7 +290,6 @@ def change_texts(
     (live.PHONES, live.SCREENS), by screen (`news_key`), the JSON text. `changes`: by
     (audience, room id or None for any room), what the round shows anew; the panel is sent
     its commands too."""
-    workshop.phase = phase  # as committed, whatever came since: this change's commands
     with translation.override(workshop.language):
         common = {
             "type": "change",

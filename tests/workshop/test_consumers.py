@@ -452,7 +452,7 @@ def test_a_reveal_that_cannot_be_read_sends_every_screen_its_whole_state(
     gone a moment), the screens are told of a change and read their whole state: no screen
     is left on the closed vote, and the facilitator's command is not refused."""
 
-    def unreadable(round_id):
+    def unreadable(round_):
         raise DatabaseError("gone a moment")
 
     monkeypatch.setattr(snapshots, "reveal_news", unreadable)

@@ -396,9 +396,10 @@ def test_a_close_and_a_reveal_sent_alone_show_what_the_whole_state_would(
     # A phone's state shows its own vote once acknowledged (live.js keeps the ballot).
     opened = snapshot(Workshop.objects.get(pk=live_workshop.pk), audience, screen_room, voter)
     closed = snapshot(transition(live_workshop.pk, "close_vote"), audience, screen_room, voter)
-    close = screen_news(snapshots.close_news(round_.pk), audience, screen_room)
+    committed = Round.objects.select_related("workshop")
+    close = screen_news(snapshots.close_news(committed.get()), audience, screen_room)
     revealed = snapshot(transition(live_workshop.pk, "reveal"), audience, screen_room, voter)
-    reveal = screen_news(snapshots.reveal_news(round_.pk), audience, screen_room)
+    reveal = screen_news(snapshots.reveal_news(committed.get()), audience, screen_room)
 
     assert reveal["round_changes"]["reveal"]["winner"] == "b"
     pairs = [(apply_change(opened, close), closed), (apply_change(closed, reveal), revealed)]
