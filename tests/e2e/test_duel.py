@@ -170,3 +170,31 @@ def test_a_projector_keeps_the_newest_count_when_news_arrive_out_of_order(
         news(6, later + 100)
         presenter.wait_for_timeout(500)
         expect(presenter.locator(".vote-count strong")).to_have_text("8")
+
+
+def test_a_change_for_another_round_is_not_applied_but_the_state_read_again(
+    server, open_page, live_workshop
+):
+    """A close or a reveal carries only what it changes, to be applied to the round shown.
+    A screen shown another round (a message crossing a step change) must not apply it to
+    the round it shows: it reconnects, and shows its whole state, read again."""
+    room = live_workshop.room_a
+    with ThreadPoolExecutor(1) as aside:  # the ORM and the layer, off Playwright's loop
+        for name in ("next_step", "next_step", "show_question", "show_answers", "open_vote"):
+            aside.submit(live.transition, live_workshop.pk, name).result()
+        phone = open_page(f"{server.url}/j/{room.join_code}/", *PHONE)
+        presenter = open_page(f"{server.url}/presentateur/{room.presenter_secret}/", *PROJECTOR)
+        expect(phone.locator("[data-choice=a]")).to_be_visible()
+        expect(presenter.locator(".vote-count")).to_be_visible()
+        workshop = Workshop.objects.get(pk=live_workshop.pk)
+        workshop.phase = "vote_closed"
+        stray = Round(pk=Round.objects.get().pk + 1000, workshop=workshop)
+        with phone.expect_websocket() as phone_again, presenter.expect_websocket() as again:
+            aside.submit(live.broadcast, live_workshop.pk, closed=stray).result()
+        assert phone_again.value.url.endswith(f"/ws/salle/{room.join_code}/")
+        assert again.value.url.endswith(f"/ws/presentateur/{room.presenter_secret}/")
+        # Read again: still the open vote of the round shown, with no split.
+        expect(phone.locator("[data-choice=a]")).to_be_visible()
+        expect(presenter.locator(".vote-count")).to_be_visible()
+        expect(presenter.locator(".bars")).to_have_count(0)
+        assert Workshop.objects.get(pk=live_workshop.pk).phase == "vote_open"
