@@ -260,15 +260,12 @@ def close_news(round_: Round) -> dict[str, dict[str, str]]:
     """The close of a round's vote (its `workshop` as committed) as each screen is sent
     it: the split, its room's and the whole workshop's (`change_texts`)."""
     counts = live.tallies(round_)
-    total, as_of = counts["total"], counts["as_of"]
     changes = {
-        (audience, room_id): {"tally": {"room": here, "total": total, "as_of": as_of}}
-        for room_id, here in [(None, None), *counts["rooms"].items()]
+        (audience, room_id): {"tally": _split(counts, audience, room_id)}
+        for room_id in [None, *counts["rooms"]]
         for audience in (PARTICIPANT, PRESENTER)
     }
-    changes[FACILITATOR, None] = {
-        "tally": {"room": {"total": total["total"]}, "total": total, "as_of": as_of}
-    }
+    changes[FACILITATOR, None] = {"tally": _split(counts, FACILITATOR, None)}
     return change_texts(round_.workshop, round_.pk, live.VOTE_CLOSED, changes)
 
 
@@ -505,22 +502,29 @@ def _round(reading: Reading, audience: str, room: Room | None) -> dict:
         data["answers"] = reading.answers
     # While the vote is open, the count is on the projector and the panel, not on phones.
     if phase in _SPLIT_SHOWN or (phase == live.VOTE_OPEN and audience != PARTICIPANT):
-        counts = reading.tallies
-        here = counts["rooms"].get(room.pk) if room else None
-        if audience == FACILITATOR:
-            here = {"total": counts["total"]["total"]}
+        split = _split(reading.tallies, audience, room.pk if room else None)
         if phase in _SPLIT_SHOWN:
-            data["tally"] = {"room": here, "total": counts["total"], "as_of": counts["as_of"]}
+            data["tally"] = split
         else:
             # While the vote is open, only how many have voted: the room is not herded.
+            here = split["room"]
             data["tally"] = {
                 "room": {"total": here["total"]} if here else None,
-                "total": {"total": counts["total"]["total"]},
-                "as_of": counts["as_of"],
+                "total": {"total": split["total"]["total"]},
+                "as_of": split["as_of"],
             }
     if phase == live.REVEAL:
         data["reveal"] = reading.revealed | {"winner": round_.winner}
     return data
+
+
+def _split(counts: dict, audience: str, room_id: int | None) -> dict:
+    """The vote's counts (live.tallies) as a screen shows them: its room's (on the panel,
+    how many voted in all) and the whole workshop's."""
+    here = counts["rooms"].get(room_id) if room_id is not None else None
+    if audience == FACILITATOR:
+        here = {"total": counts["total"]["total"]}
+    return {"room": here, "total": counts["total"], "as_of": counts["as_of"]}
 
 
 def _sides(round_: Round):
