@@ -68,7 +68,7 @@
       el("h1", {}, t("gone.title")), el("p", {}, t("gone.text"))));
   }
 
-  // A new state shown: a whole one, or the one shown with a reveal applied.
+  // A new state shown: a whole one, or the one shown with a change (close, reveal) applied.
   function show(next) {
     clockOffset = next.server_time - Date.now();
     state = next;
