@@ -136,7 +136,9 @@ _CHANNEL_HOST = REDIS_URL
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # channels_redis's layer, with one reader per web process for its screens
+        # (config/channel_layer.py): half the work of delivering a reveal to each phone.
+        "BACKEND": "config.channel_layer.RedisChannelLayer",
         "CONFIG": {
             # redis-py refuses a command once a process's pool holds 100 connections: a
             # thousand sockets of one web process joining or leaving their groups at

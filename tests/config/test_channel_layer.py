@@ -12,6 +12,10 @@ import uuid
 
 from channels.layers import get_channel_layer
 from django.conf import settings
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from config.channel_layer import RedisChannelLayer
+from tests.servers import RedisServer
 
 
 def test_the_read_timeout_outlasts_the_channel_layers_blocking_pop():
@@ -64,3 +68,80 @@ def test_a_burst_of_news_to_a_busy_process_all_arrives():
     received, kept_for_the_gone = asyncio.run(burst())
     assert all(news == list(range(NEWS)) for news in received.values())
     assert kept_for_the_gone == 100
+
+
+# One reader per process (config/channel_layer.py) ----------------------------------------------
+
+
+def test_a_process_whose_screens_are_busy_leaves_its_news_in_redis_until_asked():
+    """The process's reader takes a message off the inbox only for a screen waiting with
+    nothing: news for busy screens waits in Redis (10,000 held), not in the screens'
+    buffers of 100, where a burst would push the oldest out."""
+    layer = get_channel_layer()
+    group = f"busy-{uuid.uuid4().hex}"
+
+    async def busy() -> tuple[int, list[int]]:
+        screen = await layer.new_channel()
+        await layer.group_add(group, screen)
+        await layer.group_send(group, {"type": "news", "n": -1})
+        await asyncio.wait_for(layer.receive(screen), 5)  # the reader runs from now on
+        for n in range(NEWS):  # the screen is busy: nobody waits
+            await layer.group_send(group, {"type": "news", "n": n})
+        await asyncio.sleep(0.2)
+        inbox = layer.prefix + layer.non_local_name(screen)
+        in_redis = await layer.connection(layer.consistent_hash(inbox)).zcard(inbox)
+        read = [(await asyncio.wait_for(layer.receive(screen), 5))["n"] for _ in range(NEWS)]
+        await layer.group_discard(group, screen)
+        return in_redis, read
+
+    in_redis, read = asyncio.run(busy())
+    assert in_redis == NEWS
+    assert read == list(range(NEWS))
+
+
+def test_when_redis_goes_every_waiting_screen_is_told_and_the_next_is_served(tmp_path):
+    """Every screen's consumer must end when Redis goes, so that its page reconnects and
+    reads its state again (tests/workshop/test_fault_drills.py): one reader failing fails
+    them all, not the first alone. Redis back, a new screen is served."""
+    redis_server = RedisServer(tmp_path).start()
+    layer = RedisChannelLayer(hosts=[{"address": redis_server.url, "socket_timeout": 15}])
+
+    async def outage():
+        screens = [await layer.new_channel() for _ in range(3)]
+        waiting = [asyncio.ensure_future(layer.receive(screen)) for screen in screens]
+        await asyncio.sleep(0.3)
+        redis_server.stop()
+        ended = await asyncio.wait_for(asyncio.gather(*waiting, return_exceptions=True), 10)
+        redis_server.start()
+        screen = await layer.new_channel()
+        listening = asyncio.ensure_future(layer.receive(screen))
+        await layer.send(screen, {"type": "back"})
+        return ended, await asyncio.wait_for(listening, 10)
+
+    try:
+        ended, served = asyncio.run(outage())
+    finally:
+        redis_server.stop()
+    assert all(isinstance(error, RedisConnectionError) for error in ended), ended
+    assert served == {"type": "back"}
+
+
+def test_when_its_last_screen_leaves_a_process_stops_reading_and_loses_nothing():
+    """The reader ends with the last screen (nothing left running in the event loop), and
+    what arrives meanwhile waits in Redis for the next screen of the process."""
+    layer = get_channel_layer()
+
+    async def leave_and_come_back():
+        screen, later = await layer.new_channel(), await layer.new_channel()
+        listening = asyncio.ensure_future(layer.receive(screen))
+        await asyncio.sleep(0.3)  # the reader waits in Redis
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)
+        await asyncio.sleep(0.1)
+        running = asyncio.all_tasks() - {asyncio.current_task()}
+        await layer.send(later, {"type": "meanwhile"})
+        return running, await asyncio.wait_for(layer.receive(later), 5)
+
+    running, received = asyncio.run(leave_and_come_back())
+    assert running == set()
+    assert received == {"type": "meanwhile"}

@@ -21,7 +21,7 @@ def test_the_channel_layer_carries_a_message_through_redis():
         return message
 
     assert asyncio.run(roundtrip()) == {"type": "hello", "text": "bonjour"}
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "config.channel_layer.RedisChannelLayer"
 
 
 def test_celery_uses_the_redis_broker():

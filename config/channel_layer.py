@@ -1,0 +1,107 @@
+"""channels_redis's channel layer, with one reader per web process for its screens.
+
+All the screens of a web process share one inbox in Redis ("specific.<process>!"); a
+group message reaches it once, naming every screen of the process it is for. Upstream,
+every screen waiting for its next message races for the right to read that inbox: each
+message wakes every waiting screen, and each of them sets up its race again (two tasks and
+a wait apiece), twice the work of delivering the message to a thousand phones
+(bench/RESULTS.md). Here one task per process reads the inbox and puts each message in the
+buffers of the screens it names; a screen waits on its own buffer alone.
+
+What upstream guarantees is kept: the inbox is read only while a screen waits with nothing
+in its buffer, so a busy process leaves what it has not asked for in Redis (its capacity,
+not the screens' buffers of 100, bounds it); a message is taken off the inbox's backup
+only once delivered; and if Redis fails, every screen's next receive raises, its consumer
+ends and its page reconnects and reads its state again (the fault drills rely on it).
+"""
+
+import asyncio
+import logging
+
+from channels_redis import core
+
+logger = logging.getLogger(__name__)
+
+
+class _Failed:
+    """Put in every screen's buffer when the inbox cannot be read: raised by its receive."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+
+class RedisChannelLayer(core.RedisChannelLayer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._reader: asyncio.Task | None = None
+        self._wanted: asyncio.Event | None = None
+        # Screens waiting with an empty buffer: the inbox is read while there are any.
+        self._hungry = 0
+        # Screens that have received here and not ended: the reader stops with the last.
+        self._listening: set[str] = set()
+
+    async def receive(self, channel: str) -> dict:
+        if "!" not in channel:  # a channel of no process: upstream's plain pop
+            return await super().receive(channel)
+        buffer = self.receive_buffer[channel]
+        self._listening.add(channel)
+        if buffer.empty():
+            self._start_reader(self.non_local_name(channel))
+            self._hungry += 1
+            self._wanted.set()
+            try:
+                message = await buffer.get()
+            except asyncio.CancelledError:  # the consumer ends
+                self._forget(channel)
+                raise
+            finally:
+                self._hungry -= 1
+        else:
+            message = buffer.get_nowait()
+        if isinstance(message, _Failed):
+            self._forget(channel)
+            raise message.error
+        return message
+
+    def _start_reader(self, inbox: str) -> None:
+        loop = asyncio.get_running_loop()
+        reader = self._reader
+        if reader is not None and not reader.done():
+            if reader.get_loop() is loop:
+                return
+            if not reader.get_loop().is_closed():
+                raise RuntimeError("Two event loops are trying to receive() on one channel layer")
+        self._wanted = asyncio.Event()
+        self._reader = loop.create_task(self._read(inbox))
+
+    async def _read(self, inbox: str) -> None:
+        try:
+            while True:
+                while not self._hungry:
+                    self._wanted.clear()
+                    await self._wanted.wait()
+                channels, message = await self.receive_single(inbox)
+                for channel in channels if isinstance(channels, list) else [channels]:
+                    self.receive_buffer[channel].put_nowait(message)
+                # The screens just given a message take it before the reader counts who
+                # still waits with nothing.
+                await asyncio.sleep(0)
+        except Exception as error:
+            logger.warning("channel layer inbox unreadable: %r; its screens end", error)
+            for buffer in self.receive_buffer.values():
+                buffer.put_nowait(_Failed(error))
+
+    def _forget(self, channel: str) -> None:
+        self._listening.discard(channel)
+        self.receive_buffer.pop(channel, None)
+        if not self._listening and self._reader is not None:
+            # Nothing is lost: a message popped but not delivered stays in the backup,
+            # which the next read puts back first.
+            self._reader.cancel()
+            self._reader = None
+
+    async def close_pools(self):
+        if self._reader is not None:
+            self._reader.cancel()
+            self._reader = None
+        await super().close_pools()
