@@ -61,6 +61,11 @@ class RedisChannelLayer(core.RedisChannelLayer):
         if isinstance(message, _Failed):
             self._forget(channel)
             raise message.error
+        if buffer.empty() and self.receive_buffer.get(channel) is buffer:
+            # As upstream: a buffer lives while it holds news. An asyncio queue belongs to
+            # the event loop it first waited in, and a screen may next wait in another
+            # (async_to_sync gives each call a loop of its own).
+            del self.receive_buffer[channel]
         return message
 
     def _start_reader(self, inbox: str) -> None:
