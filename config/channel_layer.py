@@ -31,6 +31,10 @@ class _Failed:
 
 
 class RedisChannelLayer(core.RedisChannelLayer):
+    # How long the reader's pop waits in Redis before it asks again (upstream: 5 s): the
+    # longest a lost cancel keeps it (see _brpop_with_clean).
+    brpop_timeout = 1
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._reader: asyncio.Task | None = None
@@ -96,12 +100,23 @@ class RedisChannelLayer(core.RedisChannelLayer):
             for buffer in self.receive_buffer.values():
                 buffer.put_nowait(_Failed(error))
 
+    async def _brpop_with_clean(self, index, channel, timeout):
+        member = await super()._brpop_with_clean(index, channel, timeout)
+        # A cancel can be lost in redis-py's blocking read (seen with redis-py 8.1 on
+        # Python 3.11: the task stays in BZPOPMIN, cancelled, and upstream's receive
+        # pops again for ever, so that a closing event loop waits for it). The pop
+        # returns within `brpop_timeout`: honour the cancel then. What it popped stays
+        # in the backup, put back by the next read.
+        if asyncio.current_task().cancelling():
+            raise asyncio.CancelledError
+        return member
+
     def _forget(self, channel: str) -> None:
         self._listening.discard(channel)
         self.receive_buffer.pop(channel, None)
         if not self._listening and self._reader is not None:
-            # Nothing is lost: a message popped but not delivered stays in the backup,
-            # which the next read puts back first.
+            # The reader ends with the last screen. Nothing is lost: a message popped but
+            # not delivered stays in the backup, which the next read puts back first.
             self._reader.cancel()
             self._reader = None
 
