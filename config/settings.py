@@ -147,9 +147,9 @@ CHANNEL_LAYERS = {
                 {
                     "address": _CHANNEL_HOST,
                     "max_connections": envint("CHANNEL_LAYER_MAX_CONNECTIONS", 2000),
-                    # Each screen's listener blocks 5 s in Redis (BZPOPMIN), then asks again;
-                    # redis-py 8 cuts every read at 5 s by default, which killed idle
-                    # screens' consumers (django/channels_redis#422). Longer than the pop.
+                    # A process's reader blocks in Redis (BZPOPMIN, 1 s here, 5 s upstream),
+                    # then asks again; redis-py 8 cuts every read at 5 s by default, which
+                    # killed idle screens' consumers (django/channels_redis#422). Longer.
                     "socket_timeout": 15,
                 }
             ],

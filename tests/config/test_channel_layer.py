@@ -1,11 +1,14 @@
-"""The channel layer as the settings make it, over the real Redis.
+"""The channel layer as the settings make it (config/channel_layer.py), over the real Redis.
 
 It keeps an idle WebSocket's listener alive:
 
 channels_redis waits for a screen's next message with a blocking pop of
-`brpop_timeout` seconds (5), then asks again. redis-py 8 gives every connection a
-5-second read timeout by default, so the reply and the timeout raced, and an idle
-screen's consumer died every few seconds (django/channels_redis#422)."""
+`brpop_timeout` seconds (5 upstream, 1 here), then asks again. redis-py 8 gives every
+connection a 5-second read timeout by default, so the reply and the timeout raced, and an
+idle screen's consumer died every few seconds (django/channels_redis#422).
+
+It delivers every message, in order, with one reader per process; and a Redis failure
+still ends every screen, so that pages read their state again."""
 
 import asyncio
 import random
