@@ -17,6 +17,7 @@ import time
 import uuid
 
 import django
+from channels.utils import await_many_dispatch
 
 
 async def deliver(layer, screens: int, messages: int) -> list[dict]:
@@ -32,8 +33,6 @@ async def deliver(layer, screens: int, messages: int) -> list[dict]:
         received += 1
         if received == screens:
             everyone.set()
-
-    from channels.utils import await_many_dispatch
 
     listeners = [
         asyncio.ensure_future(

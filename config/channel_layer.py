@@ -114,14 +114,16 @@ class RedisChannelLayer(core.RedisChannelLayer):
     def _forget(self, channel: str) -> None:
         self._listening.discard(channel)
         self.receive_buffer.pop(channel, None)
-        if not self._listening and self._reader is not None:
-            # The reader ends with the last screen. Nothing is lost: a message popped but
-            # not delivered stays in the backup, which the next read puts back first.
+        if not self._listening:
+            self._stop_reader()  # the reader ends with the last screen
+
+    def _stop_reader(self) -> None:
+        # Nothing is lost: a message popped but not delivered stays in the backup, which
+        # the next read puts back first.
+        if self._reader is not None:
             self._reader.cancel()
             self._reader = None
 
     async def close_pools(self):
-        if self._reader is not None:
-            self._reader.cancel()
-            self._reader = None
+        self._stop_reader()
         await super().close_pools()
