@@ -149,7 +149,8 @@ CHANNEL_LAYERS = {
                     "max_connections": envint("CHANNEL_LAYER_MAX_CONNECTIONS", 2000),
                     # A process's reader blocks in Redis (BZPOPMIN, 1 s here, 5 s upstream),
                     # then asks again; redis-py 8 cuts every read at 5 s by default, which
-                    # killed idle screens' consumers (django/channels_redis#422). Longer.
+                    # killed idle screens' consumers (django/channels_redis#422). This read
+                    # timeout is longer than either pop.
                     "socket_timeout": 15,
                 }
             ],
