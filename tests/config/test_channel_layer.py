@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from config.channel_layer import RedisChannelLayer
+from config.channel_layer import _TAKE, RedisChannelLayer
 from tests.servers import RedisServer
 
 
@@ -101,6 +101,62 @@ def test_a_process_whose_screens_are_busy_leaves_its_news_in_redis_until_asked()
     in_redis, read = asyncio.run(busy())
     assert in_redis == NEWS
     assert read == list(range(NEWS))
+
+
+def test_a_backlog_is_taken_in_a_few_trips_to_redis_in_order(tmp_path):
+    """When forty workshops close and reveal at once, a process's inbox holds a hundred
+    messages and more: the reader takes them in batches, in one trip each, where upstream
+    took four trips a message, each waiting for an event loop busy with the phones."""
+    redis_server = RedisServer(tmp_path).start()
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]  # its inbox's capacity
+    layer = RedisChannelLayer(**config | {"hosts": [{"address": redis_server.url}]})
+    group = "backlog"
+
+    async def backlog() -> tuple[dict, dict]:
+        screens = [await layer.new_channel() for _ in range(2)]
+        for screen in screens:
+            await layer.group_add(group, screen)
+        for n in range(NEWS):  # sent before anyone reads, as when the process is busy
+            await layer.group_send(group, {"type": "news", "n": n})
+        redis = layer.connection(0)
+        await redis.config_resetstat()
+
+        async def read(screen) -> list[int]:
+            return [(await asyncio.wait_for(layer.receive(screen), 5))["n"] for _ in range(NEWS)]
+
+        received = dict(zip(screens, await asyncio.gather(*map(read, screens)), strict=True))
+        stats = await redis.info("commandstats")
+        await layer.close_pools()
+        return received, stats
+
+    try:
+        received, stats = asyncio.run(backlog())
+    finally:
+        redis_server.stop()
+    assert all(news == list(range(NEWS)) for news in received.values())
+    # Each read starts with a script (upstream's: the backup put back, then a pop): one a
+    # batch of read_batch, and the last reads' (nothing waiting, then a pop).
+    reads = sum(stats.get(f"cmdstat_{c}", {}).get("calls", 0) for c in ("eval", "bzpopmin"))
+    assert reads <= NEWS / layer.read_batch + 6, stats
+
+
+def test_what_a_reader_took_but_did_not_deliver_is_delivered_by_the_next(tmp_path):
+    """A reader cancelled between taking a batch and delivering it (its last screen left,
+    its process is stopping) leaves the batch in the inbox's backup: the next read puts it
+    back first, and nothing is lost."""
+    layer = get_channel_layer()
+
+    async def taken_then_read_again() -> list[int]:
+        screen = await layer.new_channel()
+        for n in range(5):
+            await layer.send(screen, {"type": "news", "n": n})
+        inbox = layer.prefix + layer.non_local_name(screen)
+        redis = layer.connection(layer.consistent_hash(inbox))
+        taken = await redis.eval(_TAKE, 0, inbox, layer._backup_channel_name(inbox), 3)
+        assert len(taken) == 3 and await redis.zcard(inbox) == 2  # a reader took 3, then died
+        return [(await asyncio.wait_for(layer.receive(screen), 5))["n"] for _ in range(5)]
+
+    assert asyncio.run(taken_then_read_again()) == [0, 1, 2, 3, 4]
 
 
 def test_when_redis_goes_every_waiting_screen_is_told_and_the_next_is_served(tmp_path):
