@@ -32,18 +32,22 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import functools
 import gc
 import json
 import os
 import random
 import resource
 import secrets
+import socket
+import struct
 import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 import websockets
@@ -188,23 +192,68 @@ def ws_url(base: str, path: str) -> str:
     return base.replace("http", "ws", 1).rstrip("/") + path
 
 
+# Linux: a socket option and the ancillary message that carry the moment the kernel
+# received a packet (socket(7), SO_TIMESTAMP), as seconds and microseconds.
+SO_TIMESTAMP = SCM_TIMESTAMP = 29
+TIMEVAL = struct.Struct("qq")
+
+
+class StampedSocket(socket.socket):
+    """A TCP socket that says when the kernel received the last bytes each read returns
+    (SO_TIMESTAMP): the moment they reached the phone, whatever this process was busy
+    with. asyncio reads a protocol's socket with `recv`; here it is a `recvmsg`."""
+
+    arrived: float | None = None  # time.time() of the last packet read
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        data, ancillary, _, _ = self.recvmsg(size, socket.CMSG_SPACE(TIMEVAL.size), flags)
+        self.arrived = None
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMP:
+                seconds, microseconds = TIMEVAL.unpack(payload[: TIMEVAL.size])
+                self.arrived = seconds + microseconds / 1e6
+        return data
+
+
+async def open_stamped_socket(url: str) -> StampedSocket:
+    host, port = urlsplit(url).hostname, urlsplit(url).port
+    sock = StampedSocket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMP, 1)
+    sock.setblocking(False)
+    try:
+        await asyncio.get_running_loop().sock_connect(sock, (host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class TimedConnection(ClientConnection):
     """A simulated phone's socket that notes when each message arrived.
 
     A thousand phones live in this one process: a burst of states (a reveal) is read by
     the harness one after the other, the last a hundred milliseconds or more after it
     arrived. That wait is the harness's, not the platform's (a real phone reads its one
-    message at once): latencies are measured to the moment the message's last frame was
-    read off the socket, and the harness's own delay is reported apart
-    (`harness_lag_ms`)."""
+    message at once): latencies are measured to the moment the kernel received the
+    message's last frame (StampedSocket), and the harness's own delay, from then to its
+    reading the message, is reported apart (`harness_lag_ms`). Where the kernel gave no
+    moment, the moment the harness read the bytes stands for it (counted: `unstamped`)."""
 
-    def __init__(self, *args, **kwargs):
+    unstamped = 0  # reads without the kernel's moment, over all connections
+
+    def __init__(self, *args, stamped: StampedSocket, **kwargs):
         super().__init__(*args, **kwargs)
+        self.stamped = stamped
         self.arrivals: collections.deque[float] = collections.deque()
         self.data_at = 0.0
 
     def data_received(self, data: bytes) -> None:
-        self.data_at = time.monotonic()
+        now, arrived = time.monotonic(), self.stamped.arrived
+        if arrived is None:
+            TimedConnection.unstamped += 1
+            self.data_at = now
+        else:
+            self.data_at = min(now, arrived - (time.time() - now))
         super().data_received(data)
 
     def process_event(self, event) -> None:
@@ -231,13 +280,15 @@ class Screen:
         return self.bases[self.index % len(self.bases)]
 
     async def connect(self) -> None:
+        stamped = await asyncio.wait_for(open_stamped_socket(self.origin), CONNECT_TIMEOUT)
         self.socket = await websockets.connect(
             ws_url(self.origin, self.path),
+            sock=stamped,
             additional_headers={"Cookie": self.cookie, "Origin": self.origin},
             open_timeout=CONNECT_TIMEOUT,
             max_size=2**22,
             ping_interval=None,
-            create_connection=TimedConnection,
+            create_connection=functools.partial(TimedConnection, stamped=stamped),
         )
         self.reader = asyncio.ensure_future(self.read())
 
@@ -560,6 +611,7 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
         "reveal_within_500ms": round(reveal_500, 4),
         "reveal_read_ms": percentiles(reveal_read),
         "harness_lag_ms": percentiles([lag * 1000 for s in screens for lag in s.lags]),
+        "unstamped_reads": TimedConnection.unstamped,
         "reconnects": sum(s.reconnects for s in screens),
         "retries": sum(p.retries for p in phones),
     }
