@@ -91,16 +91,18 @@ def broadcast(
     workshop_id: int,
     audience: str | None = None,
     *,
+    opened: Round | None = None,
     closed: Round | None = None,
     revealed: Round | None = None,
 ) -> None:
     """Tell the workshop's screens that their state changed (they reload it): all of them,
-    or only one audience (SCREENS, PHONES) when the change shows on no other. `closed`,
-    `revealed`: the round (its `workshop` as committed) whose vote was just closed, or
-    whose models were just revealed; the screens are sent what that changes, read here once
-    for them all and carried in the broadcast (snapshots.close_news, reveal_news)."""
+    or only one audience (SCREENS, PHONES) when the change shows on no other. `opened`,
+    `closed`, `revealed`: the round (its `workshop` as committed) whose vote was just
+    opened or closed, or whose models were just revealed; the screens are sent what that
+    changes, read here once for them all and carried in the broadcast
+    (snapshots.open_news, close_news, reveal_news)."""
     event = _state_changed()
-    told = _told(closed, revealed) if audience is None else {}
+    told = _told(opened, closed, revealed) if audience is None else {}
     if told:
         # {"texts": {screen: text}}: each group its own (phones, screens).
         sends = [(audience_group(workshop_id, a), event | {"texts": t}) for a, t in told.items()]
@@ -117,12 +119,16 @@ async def _group_send(sends: list[tuple[str, dict]]) -> None:
         await layer.group_send(group, event)
 
 
-def _told(closed: Round | None, revealed: Round | None) -> dict[str, dict[str, str]]:
-    """What a close or a reveal tells each group of screens; nothing when it cannot be
-    read (they then read their whole state)."""
+def _told(
+    opened: Round | None, closed: Round | None, revealed: Round | None
+) -> dict[str, dict[str, str]]:
+    """What an opening, a close or a reveal tells each group of screens; nothing when it
+    cannot be read (they then read their whole state)."""
     from workshop import snapshots  # the screens' module imports this one
 
     try:
+        if opened is not None:
+            return snapshots.open_news(opened)
         if closed is not None:
             return snapshots.close_news(closed)
         if revealed is not None:
@@ -238,12 +244,15 @@ def _skip_replay(workshop: Workshop) -> None:
     Round.objects.filter(pk=_round_or_refuse(workshop).pk).update(replay_skipped=True)
 
 
-def _open_vote(workshop: Workshop) -> None:
+def _open_vote(workshop: Workshop) -> dict:
     round_ = _round_or_refuse(workshop, with_answers=True)
     if any(g.status != Generation.Status.DONE for g in round_.generations):
         raise Refused("les réponses ne sont pas encore complètes")
     Round.objects.filter(pk=round_.pk).update(vote_opened_at=timezone.now())
     workshop.phase = VOTE_OPEN
+    # The screens are sent the opening alone (snapshots.open_news, in live.broadcast).
+    round_.workshop = workshop
+    return {"opened": round_}
 
 
 def _close_vote(workshop: Workshop) -> dict:

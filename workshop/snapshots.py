@@ -256,6 +256,20 @@ def for_broadcast(
 # round) reconnects and is sent its whole state.
 
 
+def open_news(round_: Round) -> dict[str, dict[str, str]]:
+    """The opening of a round's vote (its `workshop` as committed) as each screen is sent
+    it: the phase, and on the projectors and the panel how many have voted
+    (`change_texts`). Opening forty workshops' votes at once, each phone read its whole
+    state again, answers included: the last saw the vote open seconds later
+    (bench/RESULTS.md, ninth series)."""
+    counts = live.tallies(round_)
+    changes = {(PARTICIPANT, None): {}}
+    for room_id in [None, *counts["rooms"]]:
+        changes[PRESENTER, room_id] = {"tally": _count(_split(counts, PRESENTER, room_id))}
+    changes[FACILITATOR, None] = {"tally": _count(_split(counts, FACILITATOR, None))}
+    return change_texts(round_.workshop, round_.pk, live.VOTE_OPEN, changes)
+
+
 def close_news(round_: Round) -> dict[str, dict[str, str]]:
     """The close of a round's vote (its `workshop` as committed) as each screen is sent
     it: the split, its room's and the whole workshop's (`change_texts`)."""
@@ -503,16 +517,7 @@ def _round(reading: Reading, audience: str, room: Room | None) -> dict:
     # While the vote is open, the count is on the projector and the panel, not on phones.
     if phase in _SPLIT_SHOWN or (phase == live.VOTE_OPEN and audience != PARTICIPANT):
         split = _split(reading.tallies, audience, room.pk if room else None)
-        if phase in _SPLIT_SHOWN:
-            data["tally"] = split
-        else:
-            # While the vote is open, only how many have voted: the room is not herded.
-            here = split["room"]
-            data["tally"] = {
-                "room": {"total": here["total"]} if here else None,
-                "total": {"total": split["total"]["total"]},
-                "as_of": split["as_of"],
-            }
+        data["tally"] = split if phase in _SPLIT_SHOWN else _count(split)
     if phase == live.REVEAL:
         data["reveal"] = reading.revealed | {"winner": round_.winner}
     return data
@@ -525,6 +530,17 @@ def _split(counts: dict, audience: str, room_id: int | None) -> dict:
     if audience == FACILITATOR:
         here = {"total": counts["total"]["total"]}
     return {"room": here, "total": counts["total"], "as_of": counts["as_of"]}
+
+
+def _count(split: dict) -> dict:
+    """A split as the screens show it while the vote is open: only how many have voted,
+    so that the room is not herded."""
+    here = split["room"]
+    return {
+        "room": {"total": here["total"]} if here else None,
+        "total": {"total": split["total"]["total"]},
+        "as_of": split["as_of"],
+    }
 
 
 def _sides(round_: Round):

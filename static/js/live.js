@@ -68,7 +68,8 @@
       el("h1", {}, t("gone.title")), el("p", {}, t("gone.text"))));
   }
 
-  // A new state shown: a whole one, or the one shown with a change (close, reveal) applied.
+  // A new state shown: a whole one, or the one shown with a change applied (an opening,
+  // a close, a reveal).
   function show(next) {
     clockOffset = next.server_time - Date.now();
     state = next;
@@ -81,8 +82,9 @@
       keepNewerCount(message);
       show(message);
     } else if (message.type === "change") {
-      // A close or a reveal carries only what it changes (the phase, the split or the
-      // models, and on the panel its commands): the rest is the state this screen shows.
+      // An opening, a close or a reveal carries only what it changes (the phase, the count,
+      // the split or the models, and on the panel its commands): the rest is the state
+      // this screen shows.
       // Not showing that round: reconnect, and the server sends the whole state.
       if (!state || !state.round || state.round.id !== message.round) { socket.close(); return; }
       const { type, round, round_changes, ...changed } = message;

@@ -376,46 +376,60 @@ def screen_news(told: dict, audience: str, room) -> dict:
 
 @pytest.mark.parametrize("audience", [PARTICIPANT, PRESENTER, FACILITATOR])
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_a_close_and_a_reveal_sent_alone_show_what_the_whole_state_would(
+def test_an_opening_a_close_and_a_reveal_sent_alone_show_what_the_whole_state_would(
     live_workshop, audience, language
 ):
-    """Every screen is sent the close and the reveal alone (snapshots.close_news,
-    reveal_news), each applied to the state it shows: the result is the whole state, the
-    phone's own vote, each room's split, the models' cards and the panel's commands
-    included, in the workshop's language."""
+    """Every screen is sent the opening, the close and the reveal alone
+    (snapshots.open_news, close_news, reveal_news), each applied to the state it shows:
+    the result is the whole state, the phone's own vote, each room's count and split, the
+    models' cards and the panel's commands included, in the workshop's language."""
     Workshop.objects.filter(pk=live_workshop.pk).update(language=language)
-    walk(live_workshop, DUEL_WALK)
     room, elsewhere = live_workshop.room_a, live_workshop.room_b
     screen_room = room if audience != FACILITATOR else None
     voter = phone(room).participant if audience == PARTICIPANT else None
+    answered = snapshot(walk(live_workshop, DUEL_WALK[:-1]), audience, screen_room, voter)
+    opened = snapshot(transition(live_workshop.pk, "open_vote"), audience, screen_room, voter)
+    committed = Round.objects.select_related("workshop")
+    opening = screen_news(snapshots.open_news(committed.get()), audience, screen_room)
     round_ = Round.objects.get()
     for choice, client_id, where in (("b", "v1", room), ("b", "v2", room), ("a", "v3", room)):
         someone = voter if client_id == "v1" and voter else phone(where).participant
         cast_vote(someone.pk, ballot(round_.pk, choice, client_id))
     cast_vote(phone(elsewhere).participant.pk, ballot(round_.pk, "b", "v4"))
     # A phone's state shows its own vote once acknowledged (live.js keeps the ballot).
-    opened = snapshot(Workshop.objects.get(pk=live_workshop.pk), audience, screen_room, voter)
+    voted = snapshot(Workshop.objects.get(pk=live_workshop.pk), audience, screen_room, voter)
     closed = snapshot(transition(live_workshop.pk, "close_vote"), audience, screen_room, voter)
-    committed = Round.objects.select_related("workshop")
     close = screen_news(snapshots.close_news(committed.get()), audience, screen_room)
     revealed = snapshot(transition(live_workshop.pk, "reveal"), audience, screen_room, voter)
     reveal = screen_news(snapshots.reveal_news(committed.get()), audience, screen_room)
 
     assert reveal["round_changes"]["reveal"]["winner"] == "b"
-    pairs = [(apply_change(opened, close), closed), (apply_change(closed, reveal), revealed)]
+    pairs = [
+        (apply_change(answered, opening), opened),
+        (apply_change(voted, close), closed),
+        (apply_change(closed, reveal), revealed),
+    ]
     for applied, whole in pairs:
         applied, whole = copy.deepcopy(applied), copy.deepcopy(whole)
         for state in (applied, whole):
             state.pop("server_time")
-            state["round"]["tally"].pop("as_of")
+            if state["round"]["tally"]:
+                state["round"]["tally"].pop("as_of")
         assert applied == whole
+    assert opened["phase"] == "vote_open" and opening["phase"] == "vote_open"
+    # While the vote is open, the count and never the split; on phones, nothing.
+    if audience == PARTICIPANT:
+        assert opened["round"]["tally"] is None
+    else:
+        assert opened["round"]["tally"]["total"] == {"total": 0}
     split = closed["round"]["tally"]
     assert split["total"]["total"] == 4 and split["total"]["a"] == 1
     if audience != FACILITATOR:
         assert split["room"]["total"] == 3 and split["room"]["b"] == 2
     assert revealed["round"]["reveal"]["a"]["model"] and revealed["phase"] == "reveal"
     if audience == FACILITATOR:
-        assert opened["allowed"] != closed["allowed"] != revealed["allowed"]
+        assert answered["allowed"] != opened["allowed"] != closed["allowed"]
+        assert closed["allowed"] != revealed["allowed"]
         assert revealed["models"]
     if voter:
         assert closed["my_vote"]["client_id"] == "v1" == revealed["my_vote"]["client_id"]
