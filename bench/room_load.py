@@ -19,13 +19,15 @@ With several `--base-url`, phones take them in turn (as a load balancer would); 
 whose connection drops reconnects to the next one and sends its unacknowledged vote again
 (same client id: the platform stores one vote per phone and round).
 
-It prints one JSON object: join times, vote acknowledgement latency (ms: p50, p95, p99,
-max), `tally_ms` (from the last vote sent to the moment every presenter shows the right
-count), `reveal_ms` (from the reveal command to each phone's reveal screen), the counts
-`sent`, `acked`, `refused` and `stored` (votes in the database), and whether each
-presenter's split after the close equals the acknowledged votes. Every wait is bounded.
-Latencies end when a message reached the phone's socket (TimedConnection); the harness's
-own delay in reading it is reported apart (`harness_lag_ms`).
+It prints one JSON object: join times, `open_ms` (from the command opening the vote to
+each phone's seeing it open), vote acknowledgement latency (ms: p50, p95, p99, max),
+`tally_ms` (from the last vote sent to the moment every presenter shows the right count),
+`reveal_ms` (from the reveal command to each phone's reveal screen), the counts `sent`,
+`acked`, `refused` and `stored` (votes in the database), and whether each presenter's
+split after the close equals the acknowledged votes. Every wait is bounded. Latencies end
+when the kernel received the message on the phone's socket (StampedSocket,
+TimedConnection); the harness's own delay in reading it is reported apart
+(`harness_lag_ms`).
 """
 
 import argparse
@@ -352,7 +354,8 @@ class Phone(Screen):
         self.room = room
         self.choice = random.choice(["a", "b", "both_equal"])  # noqa: S311 - not a secret
         self.client_id = uuid.uuid4().hex
-        self.sent_at = self.acked_at = self.reveal_at = self.reveal_read_at = None
+        self.opened_at = self.sent_at = self.acked_at = None
+        self.reveal_at = self.reveal_read_at = None
         self.refused = ""
         self.retries = 0
 
@@ -453,12 +456,14 @@ class Run:
     facilitator: Screen
     presenters: list[Presenter]
     phones: list[Phone] = field(default_factory=list)
+    open_sent_at: float | None = None
     reveal_sent_at: float | None = None
 
 
 async def play(run: Run, window: float) -> None:
     """Open the vote, let every phone vote within the window, close, reveal."""
     opened = [phone.expect(is_state("vote_open")) for phone in run.phones]
+    run.open_sent_at = time.monotonic()
     await run.facilitator.send({"type": "command", "command": "open_vote"})
     started = time.monotonic()
 
@@ -466,7 +471,7 @@ async def play(run: Run, window: float) -> None:
         await asyncio.sleep(random.uniform(0, window))  # noqa: S311 - not a secret
         # It may have missed the broadcast while reconnecting: the vote's answer says.
         with contextlib.suppress(TimeoutError, ConnectionError):
-            await asyncio.wait_for(opened, STEP_TIMEOUT)
+            _, phone.opened_at, _ = await asyncio.wait_for(opened, STEP_TIMEOUT)
         await phone.vote(run.plan.round_id)
 
     await asyncio.wait_for(
@@ -602,6 +607,14 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
         "acked": len(acked),
         "refused": sum(1 for p in phones if p.refused),
         "refusals": sorted({p.refused for p in phones if p.refused})[:5],
+        "open_ms": percentiles(
+            [
+                (p.opened_at - run.open_sent_at) * 1000
+                for run in runs
+                for p in run.phones
+                if p.opened_at
+            ]
+        ),
         "ack_ms": percentiles([(p.acked_at - p.sent_at) * 1000 for p in acked]),
         "tally_ms": None if None in tally else round(max(tally), 1),
         "tally_correct": None not in tally,
