@@ -218,12 +218,12 @@ class StampedSocket(socket.socket):
 
 
 async def open_stamped_socket(url: str) -> StampedSocket:
-    host, port = urlsplit(url).hostname, urlsplit(url).port
+    address = urlsplit(url)
     sock = StampedSocket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMP, 1)
     sock.setblocking(False)
     try:
-        await asyncio.get_running_loop().sock_connect(sock, (host, port))
+        await asyncio.get_running_loop().sock_connect(sock, (address.hostname, address.port))
     except BaseException:
         sock.close()
         raise

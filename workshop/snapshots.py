@@ -262,25 +262,28 @@ def open_news(round_: Round) -> dict[str, dict[str, str]]:
     (`change_texts`). Opening forty workshops' votes at once, each phone read its whole
     state again, answers included: the last saw the vote open seconds later
     (bench/RESULTS.md, ninth series)."""
-    counts = live.tallies(round_)
-    changes = {(PARTICIPANT, None): {}}
-    for room_id in [None, *counts["rooms"]]:
-        changes[PRESENTER, room_id] = {"tally": _count(_split(counts, PRESENTER, room_id))}
-    changes[FACILITATOR, None] = {"tally": _count(_split(counts, FACILITATOR, None))}
+    changes = _tally_changes(live.tallies(round_), (PRESENTER,), _count)
+    changes[PARTICIPANT, None] = {}
     return change_texts(round_.workshop, round_.pk, live.VOTE_OPEN, changes)
 
 
 def close_news(round_: Round) -> dict[str, dict[str, str]]:
     """The close of a round's vote (its `workshop` as committed) as each screen is sent
     it: the split, its room's and the whole workshop's (`change_texts`)."""
-    counts = live.tallies(round_)
-    changes = {
-        (audience, room_id): {"tally": _split(counts, audience, room_id)}
-        for room_id in [None, *counts["rooms"]]
-        for audience in (PARTICIPANT, PRESENTER)
-    }
-    changes[FACILITATOR, None] = {"tally": _split(counts, FACILITATOR, None)}
+    changes = _tally_changes(live.tallies(round_), (PARTICIPANT, PRESENTER), lambda split: split)
     return change_texts(round_.workshop, round_.pk, live.VOTE_CLOSED, changes)
+
+
+def _tally_changes(counts: dict, audiences: tuple[str, ...], shown) -> dict[tuple, dict]:
+    """The round's counts as each screen shows them (`shown`, from its split): for each
+    of `audiences` in each room (and in none), and for the panel."""
+    changes = {
+        (audience, room_id): {"tally": shown(_split(counts, audience, room_id))}
+        for room_id in [None, *counts["rooms"]]
+        for audience in audiences
+    }
+    changes[FACILITATOR, None] = {"tally": shown(_split(counts, FACILITATOR, None))}
+    return changes
 
 
 def reveal_news(round_: Round) -> dict[str, dict[str, str]]:
