@@ -54,6 +54,13 @@ return members
 """
 
 
+def _honour_lost_cancel() -> None:
+    """Raise the cancel of this task if redis-py lost it in a read (see _brpop_with_clean):
+    each of the reader's trips to Redis may lose it, not only the pop."""
+    if asyncio.current_task().cancelling():
+        raise asyncio.CancelledError
+
+
 class _Failed:
     """Put in every screen's buffer when the inbox cannot be read: raised by its receive."""
 
@@ -124,6 +131,7 @@ class RedisChannelLayer(core.RedisChannelLayer):
         connection = self.connection(index)
         try:
             while True:
+                _honour_lost_cancel()  # lost in the last trip to Redis (_brpop_with_clean)
                 while not self._hungry:
                     self._wanted.clear()
                     await self._wanted.wait()
@@ -157,8 +165,7 @@ class RedisChannelLayer(core.RedisChannelLayer):
         # pops again for ever, so that a closing event loop waits for it). The pop
         # returns within `brpop_timeout`: honour the cancel then. What it popped stays
         # in the backup, put back by the next read.
-        if asyncio.current_task().cancelling():
-            raise asyncio.CancelledError
+        _honour_lost_cancel()
         return member
 
     def _forget(self, channel: str) -> None:
