@@ -35,12 +35,14 @@ logger = logging.getLogger(__name__)
 # room): the screens that follow wait for them rather than build them again.
 _building: dict[tuple, asyncio.Future] = {}
 
-# News being coalesced in this process, by (kind, object id, audience): the task that will
-# send it, and when the last news went (kept for one interval). Each web process coalesces
-# its own events, with no shared claim: a process killed with news pending loses only that
+# News being coalesced in this process, by (kind, audience): the ids of the objects with
+# events since the last news (rounds voted in, workshops joined), the task that will send
+# it, and when the last news went (kept for one interval). Each web process coalesces its
+# own events, with no shared claim: a process killed with news pending loses only that
 # news, never another's.
-_flushes: dict[tuple[str, int, str], asyncio.Task] = {}
-_sent_at: dict[tuple[str, int, str], float] = {}
+_events: dict[tuple[str, str], set[int]] = {}
+_flushes: dict[tuple[str, str], asyncio.Task] = {}
+_sent_at: dict[tuple[str, str], float] = {}
 
 
 def schedule_flush(kind: str, object_id: int, read_news, audience: str) -> None:
@@ -48,29 +50,36 @@ def schedule_flush(kind: str, object_id: int, read_news, audience: str) -> None:
     interval opened by the last news ends, with every event of the meantime.
 
     The last vote of a round is then on the projector within one interval, often at
-    once, and a burst still costs one news an interval. `read_news(object_id, audience)`
-    reads it in a thread of the pool (live.News); the event loop sends it. (Sent from the
-    thread, through async_to_sync, news in flight when the loop shut down waited forever
-    for a task the shutdown had cancelled, and so did the loop.)"""
-    key = (kind, object_id, audience)
+    once, and a burst still costs one news an interval. The events of all the objects of
+    a kind go together: forty workshops voting cost a web process one read and two trips
+    to Redis an interval, not forty of each (bench/RESULTS.md, tenth series).
+    `read_news(object_ids, audience)` reads the news in a thread of the pool
+    (live.News); the event loop sends it. (Sent from the thread, through async_to_sync,
+    news in flight when the loop shut down waited forever for a task the shutdown had
+    cancelled, and so did the loop.)"""
+    key = (kind, audience)
     pending = _flushes.get(key)
-    if pending is not None and not pending.done() and not pending.get_loop().is_closed():
-        return  # news not read yet: it will count this event too
+    if pending is None or pending.done() or pending.get_loop().is_closed():
+        _events[key] = set()  # none pending: any left were a closed event loop's
+        pending = None
+    _events[key].add(object_id)
+    if pending is not None:
+        return  # news not read yet: it will tell this event too
     interval = live.FLUSH_INTERVAL_SECONDS[audience]
     loop = asyncio.get_running_loop()
     delay = max(0.0, _sent_at.get(key, -interval) + interval - loop.time())
 
     async def flush():
         await asyncio.sleep(delay)
-        # Released before counting: an event during the count schedules the next news.
+        # Released before reading: an event during the read schedules the next news.
         _flushes.pop(key, None)
+        object_ids = sorted(_events.pop(key))
         sent_at = _sent_at[key] = loop.time()
         loop.call_later(interval, _forget, key, sent_at)
         try:
             read = database_sync_to_async(read_news, thread_sensitive=False)
-            news = await read(object_id, audience)
-            if news is not None:
-                await get_channel_layer().group_send(*news)
+            news = await read(object_ids, audience)
+            await get_channel_layer().group_send_many(news)
         except (DatabaseError, RedisError):
             # The events themselves are stored; screens read them again on reconnecting.
             logger.warning("no %s news: database or Redis unavailable", kind, exc_info=True)
@@ -79,7 +88,7 @@ def schedule_flush(kind: str, object_id: int, read_news, audience: str) -> None:
     _flushes[key] = asyncio.ensure_future(flush())
 
 
-def _forget(key: tuple[str, int, str], sent_at: float) -> None:
+def _forget(key: tuple[str, str], sent_at: float) -> None:
     """A quiet interval has passed: the next news may go at once."""
     if _sent_at.get(key) == sent_at:
         del _sent_at[key]

@@ -612,23 +612,25 @@ def tally(round_: Round) -> Tally:
     return Tally(a=total["a"], b=total["b"], both_equal=total["both_equal"])
 
 
-# A round's counts room by room, in one statement: the votes of the participants still in
-# their room, then the raised hands. Read four times a second per workshop and process while a
-# vote is open, and by every state: Django took longer to compile the three queries this
-# replaces than the database to run them (bench/RESULTS.md).
+# Rounds' counts room by room, in one statement: the votes of the participants still in
+# their room, then the raised hands. Read by every state, and for the running counts of the
+# rounds whose vote is open (a web process reads all of them in one go, four times a
+# second): Django took longer to compile the three queries this replaces than the database
+# to run them (bench/RESULTS.md).
 _TALLY_SQL = """
-    SELECT room.id, vote.choice, COUNT(vote.id), 0, 0, 0
-    FROM workshop_room room
+    SELECT round.id, room.id, vote.choice, COUNT(vote.id), 0, 0, 0
+    FROM workshop_round round
+    JOIN workshop_room room ON room.workshop_id = round.workshop_id
     LEFT JOIN workshop_participant participant
         ON participant.room_id = room.id AND participant.removed_at IS NULL
     LEFT JOIN workshop_vote vote
-        ON vote.participant_id = participant.id AND vote.round_id = %s
-    WHERE room.workshop_id = %s
-    GROUP BY room.id, vote.choice
+        ON vote.participant_id = participant.id AND vote.round_id = round.id
+    WHERE round.id IN ({rounds})
+    GROUP BY round.id, room.id, vote.choice
     UNION ALL
-    SELECT hands.room_id, NULL, 0, hands.a, hands.b, hands.both_equal
+    SELECT hands.round_id, hands.room_id, NULL, 0, hands.a, hands.b, hands.both_equal
     FROM workshop_handcount hands
-    WHERE hands.round_id = %s
+    WHERE hands.round_id IN ({rounds})
 """
 
 
@@ -639,13 +641,20 @@ def tallies(round_: Round) -> dict:
     when they were read: each web process sends its own news of the counts, and news read
     earlier may arrive later; a screen keeps the newest.
     """
+    return tallies_of([round_.pk])[round_.pk]
+
+
+def tallies_of(round_ids: list[int]) -> dict[int, dict]:
+    """tallies() of several rounds, by round, read in one statement."""
     as_of = int(time.time() * 1000)
+    rounds = ", ".join(["%s"] * len(round_ids))
     with connection.cursor() as cursor:
-        cursor.execute(_TALLY_SQL, [round_.pk, round_.workshop_id, round_.pk])
+        cursor.execute(_TALLY_SQL.format(rounds=rounds), [*round_ids, *round_ids])
         rows = cursor.fetchall()
-    rooms: dict[int, dict] = {}
-    for room_id, choice, votes, a, b, both_equal in rows:
-        room = rooms.setdefault(room_id, Tally().as_dict() | {"hands": 0})
+    keys = [*Tally().as_dict(), "hands"]
+    by_round: dict[int, dict[int, dict]] = {round_id: {} for round_id in round_ids}
+    for round_id, room_id, choice, votes, a, b, both_equal in rows:
+        room = by_round[round_id].setdefault(room_id, dict.fromkeys(keys, 0))
         if choice is not None:
             room[choice] += votes
             room["total"] += votes
@@ -656,9 +665,15 @@ def tallies(round_: Round) -> dict:
             room["both_equal"] += both_equal
             room["total"] += counted
             room["hands"] += counted
-    keys = [*Tally().as_dict(), "hands"]
-    total = {key: sum(room[key] for room in rooms.values()) for key in keys}
-    return {"round": round_.pk, "rooms": rooms, "total": total, "as_of": as_of}
+    return {
+        round_id: {
+            "round": round_id,
+            "rooms": rooms,
+            "total": {key: sum(room[key] for room in rooms.values()) for key in keys},
+            "as_of": as_of,
+        }
+        for round_id, rooms in by_round.items()
+    }
 
 
 def record_hands(workshop_id: int, room_id: int, a: int, b: int, both_equal: int) -> HandCount:
@@ -818,33 +833,38 @@ def audience_group(workshop_id: int, audience: str) -> str:
     return f"workshop.{workshop_id}.{audience}"
 
 
-# The workshop of a round whose vote is open. Read before every count news (four times a
-# second per workshop and process): the ORM's query, ordered by Round's default ordering,
-# took a quarter of the pool threads' time while forty workshops voted (bench/RESULTS.md).
-_OPEN_ROUND_SQL = """
-    SELECT round.workshop_id
+# The rounds among some whose vote is open, with their workshops. Read before the running
+# counts (four times a second per web process): the ORM's query, ordered by Round's
+# default ordering, took a quarter of the pool threads' time while forty workshops voted
+# (bench/RESULTS.md).
+_OPEN_ROUNDS_SQL = """
+    SELECT round.id, round.workshop_id
     FROM workshop_round round
     JOIN workshop_workshop workshop ON workshop.id = round.workshop_id
-    WHERE round.id = %s AND workshop.phase = %s
+    WHERE round.id IN ({rounds}) AND workshop.phase = %s
 """
 
 
 # News: a group and its message, read in a thread of the pool and sent by the event loop
-# (consumers.schedule_flush). None: no news.
-News = tuple[str, dict] | None
+# (consumers.schedule_flush), which coalesces the events of a kind: a reader of news is
+# given the ids of every object with events since the last news, and returns the news.
+News = tuple[str, dict]
 
 
-def tally_news(round_id: int, audience: str) -> News:
-    """The running counts of a round for the audience's screens, while its vote is open."""
+def tally_news(round_ids: list[int], audience: str) -> list[News]:
+    """The running counts of those rounds whose vote is open, for the audience's screens."""
+    rounds = ", ".join(["%s"] * len(round_ids))
     with connection.cursor() as cursor:
-        cursor.execute(_OPEN_ROUND_SQL, [round_id, VOTE_OPEN])
-        found = cursor.fetchone()
-    if found is None:
-        return None
-    round_ = Round(pk=round_id, workshop_id=found[0])
-    counts = tallies(round_)
-    counts["rooms"] = {str(room): value for room, value in counts["rooms"].items()}
-    return audience_group(round_.workshop_id, audience), {"type": "tally.update", **counts}
+        cursor.execute(_OPEN_ROUNDS_SQL.format(rounds=rounds), [*round_ids, VOTE_OPEN])
+        workshops = dict(cursor.fetchall())
+    if not workshops:
+        return []
+    news = []
+    for round_id, counts in tallies_of(list(workshops)).items():
+        counts["rooms"] = {str(room): value for room, value in counts["rooms"].items()}
+        group = audience_group(workshops[round_id], audience)
+        news.append((group, {"type": "tally.update", **counts}))
+    return news
 
 
 # Each room's participants, in one statement: read at every arrival (coalesced) and by
@@ -867,14 +887,17 @@ def presence(workshop_id: int) -> dict[str, int]:
         return {str(room): count for room, count in cursor.fetchall()}
 
 
-def state_news(workshop_id: int, audience: str) -> News:
+def state_news(workshop_ids: list[int], audience: str) -> list[News]:
     # The count of answers shows on every screen, phones included: all are told, whichever
     # audience's flush this was.
-    return workshop_group(workshop_id), _state_changed()
+    return [(workshop_group(workshop_id), _state_changed()) for workshop_id in workshop_ids]
 
 
-def presence_news(workshop_id: int, audience: str) -> News:
-    return audience_group(workshop_id, audience), {
-        "type": "presence.update",
-        "rooms": presence(workshop_id),
-    }
+def presence_news(workshop_ids: list[int], audience: str) -> list[News]:
+    return [
+        (
+            audience_group(workshop_id, audience),
+            {"type": "presence.update", "rooms": presence(workshop_id)},
+        )
+        for workshop_id in workshop_ids
+    ]

@@ -140,6 +140,53 @@ def test_a_backlog_is_taken_in_a_few_trips_to_redis_in_order(tmp_path):
     assert reads <= NEWS / layer.read_batch + 6, stats
 
 
+def test_many_groups_are_sent_to_in_two_trips_to_redis(tmp_path):
+    """A web process sends the running counts of forty workshops at once: each group's
+    screens, in every process, get their group's message, and the whole send is two trips
+    to Redis (upstream: four a group, each waiting for a busy event loop)."""
+    redis_server = RedisServer(tmp_path).start()
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    processes = [
+        RedisChannelLayer(**config | {"hosts": [{"address": redis_server.url}]}) for _ in range(2)
+    ]
+    groups = [f"workshop.{n}.screens" for n in range(40)]
+
+    async def send() -> tuple[int, dict]:
+        screens = {}
+        for group in groups[:-1]:  # the last group has no screen
+            screens[group] = [await process.new_channel() for process in processes]
+            for screen in screens[group]:
+                await processes[0].group_add(group, screen)
+        pool = processes[0].connection(0).connection_pool
+        get_connection, trips = pool.get_connection, []
+
+        async def counted(*args, **kwargs):  # each trip takes a connection of the pool
+            trips.append(args)
+            return await get_connection(*args, **kwargs)
+
+        pool.get_connection = counted
+        news = [(group, {"type": "tally.update", "n": n}) for n, group in enumerate(groups)]
+        await processes[0].group_send_many(news)
+        pool.get_connection = get_connection
+        received = {
+            group: [
+                (await asyncio.wait_for(process.receive(screen), 5))["n"]
+                for process, screen in zip(processes, pair, strict=True)
+            ]
+            for group, pair in screens.items()
+        }
+        for process in processes:
+            await process.close_pools()
+        return len(trips), received
+
+    try:
+        trips, received = asyncio.run(send())
+    finally:
+        redis_server.stop()
+    assert received == {group: [n, n] for n, group in enumerate(groups[:-1])}
+    assert trips == 2
+
+
 def test_what_a_reader_took_but_did_not_deliver_is_delivered_by_the_next(tmp_path):
     """A reader cancelled between taking a batch and delivering it (its last screen left,
     its process is stopping) leaves the batch in the inbox's backup: the next read puts it

@@ -15,6 +15,7 @@ from workshop import consumers, live
 @pytest.fixture
 def interval(monkeypatch):
     """Sets the screens' interval, with no news pending or recently sent in this process."""
+    monkeypatch.setattr(consumers, "_events", {})
     monkeypatch.setattr(consumers, "_flushes", {})
     monkeypatch.setattr(consumers, "_sent_at", {})
 
@@ -25,10 +26,12 @@ def interval(monkeypatch):
 
 
 def recorder():
+    """A reader of news that records each read, and has no news to send."""
     sent = []
 
-    def publish(object_id, audience):
-        sent.append((object_id, audience))
+    def publish(object_ids, audience):
+        sent.append((object_ids, audience))
+        return []
 
     return sent, publish
 
@@ -49,7 +52,7 @@ def test_the_first_event_after_a_quiet_interval_is_sent_at_once(interval):
         await wait_for(lambda: sent)
 
     asyncio.run(scenario())
-    assert sent == [(7, live.SCREENS)]
+    assert sent == [([7], live.SCREENS)]
 
 
 def test_events_within_the_interval_go_as_one_news_at_its_end(interval):
@@ -68,8 +71,28 @@ def test_events_within_the_interval_go_as_one_news_at_its_end(interval):
         return held
 
     held = asyncio.run(scenario())
-    assert held == [(7, live.SCREENS)]  # the five events waited for the interval's end
-    assert sent == [(7, live.SCREENS)] * 2  # and went as one news
+    assert held == [([7], live.SCREENS)]  # the five events waited for the interval's end
+    assert sent == [([7], live.SCREENS)] * 2  # and went as one news
+
+
+def test_events_of_several_objects_are_read_together(interval):
+    """Forty workshops voting: a web process reads the counts of every round voted in
+    since its last news in one go, not one round at a time."""
+    interval(3.0)
+    sent, publish = recorder()
+
+    async def scenario():
+        consumers.schedule_flush("tally", 7, publish, live.SCREENS)
+        await wait_for(lambda: sent)
+        for round_id in (9, 8, 7, 9):
+            consumers.schedule_flush("tally", round_id, publish, live.SCREENS)
+        consumers.schedule_flush("answers", 8, publish, live.SCREENS)  # another kind
+        await wait_for(lambda: len(sent) == 3)
+        await asyncio.sleep(0.3)
+
+    asyncio.run(scenario())
+    assert sent[0] == ([7], live.SCREENS)
+    assert sorted(sent[1:]) == [([7, 8, 9], live.SCREENS), ([8], live.SCREENS)]
 
 
 def test_an_event_while_the_count_is_read_gets_news_of_its_own(interval):
@@ -83,11 +106,12 @@ def test_an_event_while_the_count_is_read_gets_news_of_its_own(interval):
         loop = asyncio.get_running_loop()
         reading = asyncio.Event()
 
-        def publish(object_id, audience):
-            sent.append(object_id)
+        def publish(object_ids, audience):
+            sent.extend(object_ids)
             if len(sent) == 1:
                 loop.call_soon_threadsafe(reading.set)
                 assert second_scheduled.wait(timeout=5)
+            return []
 
         consumers.schedule_flush("tally", 9, publish, live.SCREENS)
         await reading.wait()
@@ -99,25 +123,27 @@ def test_an_event_while_the_count_is_read_gets_news_of_its_own(interval):
     assert sent == [9, 9]
 
 
-def test_the_news_read_in_a_thread_is_sent_to_its_group_by_the_event_loop(interval):
+def test_the_news_read_in_a_thread_is_sent_to_its_groups_by_the_event_loop(interval):
     interval(30.0)
-    group = f"news-{uuid.uuid4().hex}"
+    groups = [f"news-{uuid.uuid4().hex}" for _ in range(2)]
     read_in = []
 
-    def read_news(object_id, audience):
+    def read_news(object_ids, audience):
         read_in.append(threading.current_thread())
-        return group, {"type": "tally.update", "round": object_id}
+        return [(group, {"type": "tally.update", "round": 12}) for group in groups]
 
     async def scenario():
         layer = get_channel_layer()
-        screen = await layer.new_channel()
-        await layer.group_add(group, screen)
+        screens = [await layer.new_channel() for _ in groups]
+        for group, screen in zip(groups, screens, strict=True):
+            await layer.group_add(group, screen)
         consumers.schedule_flush("tally", 12, read_news, live.SCREENS)
-        message = await asyncio.wait_for(layer.receive(screen), 5)
-        await layer.group_discard(group, screen)
-        return message
+        messages = [await asyncio.wait_for(layer.receive(screen), 5) for screen in screens]
+        for group, screen in zip(groups, screens, strict=True):
+            await layer.group_discard(group, screen)
+        return messages
 
-    assert asyncio.run(scenario()) == {"type": "tally.update", "round": 12}
+    assert asyncio.run(scenario()) == [{"type": "tally.update", "round": 12}] * 2
     assert read_in and read_in[0] is not threading.main_thread()
 
 
@@ -127,10 +153,10 @@ def test_news_being_read_when_the_event_loop_ends_lets_it_end(interval):
     interval(30.0)
     reading = threading.Event()
 
-    def read_news(object_id, audience):
+    def read_news(object_ids, audience):
         reading.set()
         time.sleep(0.3)  # still reading when the loop shuts down
-        return f"news-{uuid.uuid4().hex}", {"type": "tally.update"}
+        return [(f"news-{uuid.uuid4().hex}", {"type": "tally.update"})]
 
     async def scenario():
         consumers.schedule_flush("tally", 13, read_news, live.SCREENS)
