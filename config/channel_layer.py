@@ -102,35 +102,44 @@ class RedisChannelLayer(core.RedisChannelLayer):
         # Screens waiting with an empty buffer: the inbox is read while there are any.
         self._hungry = 0
         # Screens that have received here and not ended: the reader stops with the last.
+        # Their buffers (receive_buffer) last as long.
         self._listening: set[str] = set()
+        # The receive of each screen waiting with an empty buffer, by channel.
+        self._waiting: dict[str, asyncio.Future] = {}
 
     async def receive(self, channel: str) -> dict:
         if "!" not in channel:  # a channel of no process: upstream's plain pop
             return await super().receive(channel)
-        buffer = self.receive_buffer[channel]
         self._listening.add(channel)
-        if buffer.empty():
+        while self.receive_buffer[channel].empty():
             self._start_reader(self.non_local_name(channel))
+            # Woken by the reader (_wake). Not by waiting on the buffer itself: an asyncio
+            # queue belongs to the event loop it first waited in, and a screen may next
+            # wait in another (async_to_sync gives each call a loop of its own); upstream
+            # drops a buffer once empty, and making one anew for each message was a sixth
+            # of a reveal's cost (bench/RESULTS.md, tenth series).
+            waiting = self._waiting[channel] = asyncio.get_running_loop().create_future()
             self._hungry += 1
             self._wanted.set()
             try:
-                message = await buffer.get()
+                await waiting
             except asyncio.CancelledError:  # the consumer ends
                 self._forget(channel)
                 raise
             finally:
                 self._hungry -= 1
-        else:
-            message = buffer.get_nowait()
+                if self._waiting.get(channel) is waiting:
+                    del self._waiting[channel]
+        message = self.receive_buffer[channel].get_nowait()
         if isinstance(message, _Failed):
             self._forget(channel)
             raise message.error
-        if buffer.empty() and self.receive_buffer.get(channel) is buffer:
-            # As upstream: a buffer lives while it holds news. An asyncio queue belongs to
-            # the event loop it first waited in, and a screen may next wait in another
-            # (async_to_sync gives each call a loop of its own).
-            del self.receive_buffer[channel]
         return message
+
+    def _wake(self, channel: str) -> None:
+        waiting = self._waiting.pop(channel, None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
 
     async def group_send(self, group: str, message: dict) -> None:
         await self.group_send_many([(group, message)])
@@ -212,6 +221,7 @@ class RedisChannelLayer(core.RedisChannelLayer):
                     channels = message.pop("__asgi_channel__", inbox)
                     for channel in channels if isinstance(channels, list) else [channels]:
                         self.receive_buffer[channel].put_nowait(message)
+                        self._wake(channel)
                 # All delivered: none of it to put back. (Cancelled before this, the next
                 # read delivers it again, as upstream's reader would.)
                 await connection.delete(backup)
@@ -220,8 +230,9 @@ class RedisChannelLayer(core.RedisChannelLayer):
                 await asyncio.sleep(0)
         except Exception as error:
             logger.warning("channel layer inbox unreadable: %r; its screens end", error)
-            for buffer in self.receive_buffer.values():
+            for channel, buffer in self.receive_buffer.items():
                 buffer.put_nowait(_Failed(error))
+                self._wake(channel)
 
     async def _brpop_with_clean(self, index, channel, timeout):
         member = await super()._brpop_with_clean(index, channel, timeout)
@@ -236,6 +247,7 @@ class RedisChannelLayer(core.RedisChannelLayer):
     def _forget(self, channel: str) -> None:
         self._listening.discard(channel)
         self.receive_buffer.pop(channel, None)
+        self._waiting.pop(channel, None)
         if not self._listening:
             self._stop_reader()  # the reader ends with the last screen
 
