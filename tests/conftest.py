@@ -29,6 +29,15 @@ def fresh_channel_layer():
 
 
 @pytest.fixture(autouse=True)
+def fresh_catalogue_reading():
+    """The models a live question may pit are kept a few seconds in each process: a test's
+    catalogue is not the one the test before left (its rows were rolled back)."""
+    from workshop import snapshots
+
+    snapshots.forget_askable_models()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # The real hasher is slow on purpose; tests log in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -467,13 +467,36 @@ def _controls(workshop: Workshop) -> dict:
     }
 
 
+# The models a live question may pit, for the panel's form: read once per process and
+# kept a few seconds, so that forty workshops revealing at once read them once, not forty
+# times (half of a reveal's news, bench/RESULTS.md tenth series). A model, maker or
+# endpoint saved or deleted in this process shows at once (forget_askable_models); any
+# other change to the catalogue, within ASKABLE_SECONDS. A model chosen in the form is
+# checked again when the question is asked (pairs.draw).
+ASKABLE_SECONDS = 5
+_askable: tuple[float, list[dict]] | None = None
+
+
 def _askable_models() -> list[dict]:
+    global _askable
+    kept = _askable
+    if kept is not None and time.monotonic() - kept[0] < ASKABLE_SECONDS:
+        return kept[1]
     models = (
         AIModel.objects.enabled()
         .select_related("maker")
         .only("slug", "name", "maker__name", "endpoint__api_style", "endpoint__api_key_env")
     )
-    return [{"slug": m.slug, "name": f"{m.maker.name} · {m.name}"} for m in pairs.available(models)]
+    askable = [
+        {"slug": m.slug, "name": f"{m.maker.name} · {m.name}"} for m in pairs.available(models)
+    ]
+    _askable = (time.monotonic(), askable)
+    return askable
+
+
+def forget_askable_models(**_signal) -> None:
+    global _askable
+    _askable = None
 
 
 def _rooms(reading: Reading, room: Room | None, audience: str) -> list[dict]:

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from duels import concurrency
+from duels.models import AIModel
 from tests.live_fixtures import phone
 from workshop import live, snapshots
 from workshop.live import Ballot, Refused, cast_vote, transition
@@ -294,6 +295,18 @@ def test_the_panel_lists_the_models_for_a_live_question_only_when_one_may_be_ask
     revealed = snapshot(Workshop.objects.get(pk=live_workshop.pk), FACILITATOR)
     assert revealed["can_ask_live"]
     assert revealed["models"] and revealed["models"] == snapshots._askable_models()
+
+
+def test_a_model_taken_out_of_the_catalogue_leaves_the_panels_list_at_once(live_workshop):
+    """The list is kept a few seconds per process (forty reveals read it once); a curator's
+    change saved in this process shows at the next state all the same."""
+    walk(live_workshop, [*DUEL_WALK, "close_vote", "reveal"])
+    listed = snapshot(Workshop.objects.get(pk=live_workshop.pk), FACILITATOR)["models"]
+    model = AIModel.objects.get(slug=listed[0]["slug"])
+    model.status = AIModel.Status.DISABLED
+    model.save()
+    after = snapshot(Workshop.objects.get(pk=live_workshop.pk), FACILITATOR)["models"]
+    assert after == [entry for entry in listed if entry["slug"] != model.slug]
 
 
 def test_answers_are_rendered_and_sanitized(live_workshop):
