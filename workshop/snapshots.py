@@ -14,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
@@ -289,9 +290,8 @@ def _tally_changes(counts: dict, audiences: tuple[str, ...], shown) -> dict[tupl
 def reveal_news(round_: Round) -> dict[str, dict[str, str]]:
     """The reveal of a round (its `workshop` and `winner` as committed) as each screen is
     sent it: the models' cards and the winner."""
-    round_ = live.read_answers(round_)
     language = round_.workshop.language
-    cards = {side: _revealed(g, language) for side, g in _sides(round_)}
+    cards = {side: _revealed(g, language) for side, g in _revealed_sides(round_)}
     reveal = {"reveal": cards | {"winner": round_.winner}}
     changes = {(audience, None): reveal for audience in (PARTICIPANT, PRESENTER, FACILITATOR)}
     return change_texts(round_.workshop, round_.pk, live.REVEAL, changes)
@@ -590,6 +590,55 @@ def _answer(generation) -> dict:
         "ttft_ms": ttft,
         "tokens_per_second": round(tokens / (generating / 1000), 1) if tokens else None,
     }
+
+
+# What a reveal's cards need of a round's two answers, in one statement (not their texts,
+# nor their prompt): the ORM's query of the whole answers, with their models, makers and
+# endpoints, was half the CPU of a reveal (bench/RESULTS.md, tenth series). The models are
+# kept in the process (_catalogue_model).
+_REVEALED_SQL = """
+    SELECT generation.id, generation.output_tokens, generation.duration_ms,
+        generation.token_source, generation.model_id, model.updated_at
+    FROM duels_generation generation
+    JOIN duels_aimodel model ON model.id = generation.model_id
+    WHERE generation.id IN (%s, %s)
+"""
+
+
+def _revealed_sides(round_: Round) -> list[tuple[str, Generation]]:
+    """A reveal's two answers, with what their cards show (_revealed_card) and no more."""
+    with connection.cursor() as cursor:
+        cursor.execute(_REVEALED_SQL, [round_.generation_a_id, round_.generation_b_id])
+        rows = {row[0]: row for row in cursor.fetchall()}
+    sides = []
+    for side, generation_id in (("a", round_.generation_a_id), ("b", round_.generation_b_id)):
+        _, output_tokens, duration_ms, token_source, model_id, updated_at = rows[generation_id]
+        generation = Generation(
+            pk=generation_id,
+            output_tokens=output_tokens,
+            duration_ms=duration_ms,
+            token_source=token_source,
+            model=_catalogue_model(model_id, updated_at),
+        )
+        sides.append((side, generation))
+    return sides
+
+
+# The catalogue's models as reveals show them (with maker and endpoint), by (id, when last
+# saved): read once per process, kept as the cards are.
+_catalogue_models: dict[tuple, tuple[float, AIModel]] = {}
+
+
+def _catalogue_model(model_id: int, updated_at) -> AIModel:
+    key = (model_id, updated_at)
+    kept = _catalogue_models.get(key)
+    if kept is not None and time.monotonic() - kept[0] < REVEALED_SECONDS:
+        return kept[1]
+    model = AIModel.objects.select_related("maker", "endpoint").get(pk=model_id)
+    if len(_catalogue_models) > 1000:
+        _catalogue_models.clear()
+    _catalogue_models[key] = (time.monotonic(), model)
+    return model
 
 
 # A reveal's card is the same in every workshop that shows this generation: computed once
