@@ -3,10 +3,12 @@ check each message against workshop/messages.py and call workshop/live.py."""
 
 import asyncio
 import contextlib
+import functools
 import logging
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -100,6 +102,36 @@ def schedule_flushes(kind: str, object_id: int, read_news) -> None:
         schedule_flush(kind, object_id, read_news, audience)
 
 
+async def serve(sources, dispatch) -> None:
+    """Each message of each source (the socket, the channel layer) to `dispatch`, one
+    message at a time, until a handler stops the consumer (StopConsumer) or fails.
+
+    Channels' await_many_dispatch makes a task and an asyncio.wait for every message: a
+    thousand phones told of a close and a reveal paid them two thousand times, on the same
+    event loop as the votes (bench/RESULTS.md, tenth series). Here each source has one task
+    for the consumer's life, which takes the next message once it has dispatched the last,
+    and a lock keeps the handlers one at a time, as Channels does."""
+    turn = asyncio.Lock()
+
+    async def pump(source):
+        while True:
+            message = await source()
+            async with turn:
+                await dispatch(message)
+
+    pumps = [asyncio.ensure_future(pump(source)) for source in sources]
+    try:
+        done, _ = await asyncio.wait(pumps, return_when=asyncio.FIRST_EXCEPTION)
+        for pump_done in done:
+            pump_done.result()  # StopConsumer, or what went wrong
+    finally:
+        for task in pumps:
+            task.cancel()
+        for task in pumps:
+            with contextlib.suppress(asyncio.CancelledError, StopConsumer):
+                await task
+
+
 UNAVAILABLE = gettext_noop(
     "enregistrement impossible pour l'instant : nouvel essai dans un instant"
 )
@@ -142,6 +174,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     def authenticate(self) -> bool:
         raise NotImplementedError
+
+    async def __call__(self, scope, receive, send):
+        """Channels' own (AsyncConsumer.__call__), with serve() for its dispatch loop."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            await serve([receive, self.channel_receive], self.dispatch)
 
     async def dispatch(self, message):
         """Channels' own, without its hop to the database thread before every message.

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import DatabaseError
@@ -377,6 +378,39 @@ async def shown(communicator) -> dict:
         message = await receive(communicator)
         if message["type"] not in ("presence", "tally"):
             return message
+
+
+def test_a_screen_takes_its_messages_without_a_task_for_each(live_workshop):
+    """A projector told thirty times: Channels' own loop makes a task to take each next
+    message from the channel layer (a thousand phones told of a reveal: a thousand tasks
+    more on the votes' event loop); the consumers' loop (consumers.serve) keeps one."""
+    group = live.workshop_group(live_workshop.pk)
+
+    async def scenario() -> int:
+        loop = asyncio.get_running_loop()
+        taking = []
+
+        def counting(loop, coroutine, **kwargs):
+            if coroutine.__qualname__ == "RedisChannelLayer.receive":
+                taking.append(coroutine)
+            return asyncio.Task(coroutine, loop=loop, **kwargs)
+
+        communicator, connected, _ = await connect(
+            f"/ws/presentateur/{live_workshop.room_a.presenter_secret}/"
+        )
+        assert connected
+        await receive(communicator, "state")
+        loop.set_task_factory(counting)
+        layer = get_channel_layer()
+        for n in range(30):
+            await layer.group_send(group, {"type": "presence.update", "rooms": {"n": n}})
+        told = [(await receive(communicator, "presence"))["rooms"]["n"] for _ in range(30)]
+        loop.set_task_factory(None)
+        await communicator.disconnect()
+        assert told == list(range(30))
+        return len(taking)
+
+    assert run(scenario()) <= 1
 
 
 def test_every_screen_is_sent_the_close_and_the_reveal_alone(live_workshop):
