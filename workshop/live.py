@@ -227,9 +227,8 @@ def _show_question(workshop: Workshop) -> None:
 
 
 def _show_answers(workshop: Workshop) -> None:
-    round_ = _round_or_refuse(workshop, with_answers=True)
-    waiting = [g for g in round_.generations if g.status != Generation.Status.DONE]
-    if waiting:
+    round_ = _round_or_refuse(workshop)
+    if not _answers_done(round_):
         raise Refused("les réponses ne sont pas encore prêtes (voir la préparation)")
     Round.objects.filter(pk=round_.pk).update(answers_at=timezone.now())
     workshop.phase = DUEL_ANSWERS
@@ -240,8 +239,8 @@ def _skip_replay(workshop: Workshop) -> None:
 
 
 def _open_vote(workshop: Workshop) -> dict:
-    round_ = _round_or_refuse(workshop, with_answers=True)
-    if any(g.status != Generation.Status.DONE for g in round_.generations):
+    round_ = _round_or_refuse(workshop)
+    if not _answers_done(round_):
         raise Refused("les réponses ne sont pas encore complètes")
     Round.objects.filter(pk=round_.pk).update(vote_opened_at=timezone.now())
     workshop.phase = VOTE_OPEN
@@ -286,11 +285,26 @@ def _close_finale_vote(workshop: Workshop) -> None:
     workshop.phase = FINALE_RESULT
 
 
-def _round_or_refuse(workshop: Workshop, *, with_answers: bool = False) -> Round:
-    """The round shown, with its answers only when asked: a close or a reveal needs just
-    its id, and forty workshops revealing at once read the answers in every state already
-    (their compiled query is a quarter of a transition's time, bench/RESULTS.md)."""
-    round_ = current_round(workshop) if with_answers else shown_round(workshop)
+# Whether a round's two answers are complete, in one statement: all that showing them or
+# opening the vote needs of them (reading them whole through the ORM was most of an
+# opening's CPU when forty workshops opened at once, bench/RESULTS.md tenth series).
+_ANSWERS_DONE_SQL = """
+    SELECT COUNT(*) FROM duels_generation WHERE id IN (%s, %s) AND status = %s
+"""
+
+
+def _answers_done(round_: Round) -> bool:
+    answers = [round_.generation_a_id, round_.generation_b_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_ANSWERS_DONE_SQL, [*answers, Generation.Status.DONE])
+        (done,) = cursor.fetchone()
+    return done == len(set(answers))
+
+
+def _round_or_refuse(workshop: Workshop) -> Round:
+    """The round shown, without its answers: a command needs its id (reading the answers
+    through the ORM is a quarter of a transition's time, bench/RESULTS.md)."""
+    round_ = shown_round(workshop)
     if round_ is None:
         raise Refused("ce duel n'a pas de réponses préparées")
     return round_

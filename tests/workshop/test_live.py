@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from duels import concurrency
-from duels.models import AIModel
+from duels.models import AIModel, Generation
 from tests.live_fixtures import phone
 from workshop import live, snapshots
 from workshop.live import Ballot, Refused, cast_vote, transition
@@ -108,6 +108,18 @@ def test_answers_that_are_not_ready_are_not_shown(live_workshop):
     with pytest.raises(Refused, match="pas encore prêtes"):
         transition(live_workshop.pk, "show_answers")
     assert Workshop.objects.get().phase == "duel_question"
+
+
+def test_a_vote_on_answers_no_longer_complete_is_not_opened(live_workshop):
+    """An answer asked again after it was shown (not complete any more): no vote on it."""
+    walk(live_workshop, DUEL_WALK[:4])
+    round_ = Round.objects.get()
+    Generation.objects.filter(pk=round_.generation_a_id).update(status="running")
+    with pytest.raises(Refused, match="pas encore complètes"):
+        transition(live_workshop.pk, "open_vote")
+    assert Workshop.objects.get().phase == "duel_answers"
+    Generation.objects.filter(pk=round_.generation_a_id).update(status="done")
+    assert transition(live_workshop.pk, "open_vote").phase == "vote_open"
 
 
 def test_skipping_the_replay_keeps_the_phase(live_workshop):
