@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/layer_delivery.py [--screens 1000] [--messages 5]
 
-Runs in this process, against the settings' Redis: `--screens` listeners, each in
-Channels' own dispatch loop (the one every consumer runs, minus the socket), join one
-group; `--messages` group messages are sent one at a time, each once every screen has the
-one before. For channels_redis's layer and for the platform's (config/channel_layer.py), it
-prints as JSON the CPU per screen (ms) and the time until the last screen has it (ms).
+Runs in this process, against the settings' Redis: `--screens` listeners, each in a
+consumer's dispatch loop (minus the socket), join one group; `--messages` group messages
+are sent one at a time, each once every screen has the one before. For channels_redis's
+layer and for the platform's (config/channel_layer.py), both in Channels' own loop
+(await_many_dispatch), and for the platform as its consumers run (its layer and their
+loop, consumers.serve), it prints as JSON the CPU per screen (ms) and the time until the
+last screen has it (ms).
 """
 
 import argparse
@@ -20,7 +22,7 @@ import django
 from channels.utils import await_many_dispatch
 
 
-async def deliver(layer, screens: int, messages: int) -> list[dict]:
+async def deliver(layer, screens: int, messages: int, loop=await_many_dispatch) -> list[dict]:
     group = f"bench-{uuid.uuid4().hex}"
     channels = [await layer.new_channel() for _ in range(screens)]
     for channel in channels:
@@ -35,9 +37,7 @@ async def deliver(layer, screens: int, messages: int) -> list[dict]:
             everyone.set()
 
     listeners = [
-        asyncio.ensure_future(
-            await_many_dispatch([asyncio.Queue().get, lambda c=c: layer.receive(c)], dispatch)
-        )
+        asyncio.ensure_future(loop([asyncio.Queue().get, lambda c=c: layer.receive(c)], dispatch))
         for c in channels
     ]
     await asyncio.sleep(1)  # every listener waits
@@ -74,11 +74,16 @@ def main() -> None:
     from django.conf import settings
 
     from config.channel_layer import RedisChannelLayer
+    from workshop.consumers import serve
 
     config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
     report = {
-        name: asyncio.run(deliver(cls(**config), args.screens, args.messages))
-        for name, cls in (("channels_redis", Upstream), ("one_reader", RedisChannelLayer))
+        name: asyncio.run(deliver(cls(**config), args.screens, args.messages, loop))
+        for name, cls, loop in (
+            ("channels_redis", Upstream, await_many_dispatch),
+            ("one_reader", RedisChannelLayer, await_many_dispatch),
+            ("platform", RedisChannelLayer, serve),
+        )
     }
     print(json.dumps(report))
 
