@@ -28,13 +28,15 @@ def allow_join(address: str) -> bool:
     pipe.expire(key, WINDOW_SECONDS * 2)
     try:
         count, _ = pipe.execute()
-    except (RedisError, OSError, ValueError):
+    except (RedisError, OSError, ValueError, AttributeError):
         # A guard against floods, not a gate: Redis away for a moment (restarted, or a
         # connection that failed under load, as one did in a bench run) must not turn a
         # hall's phones away with a server error. Their page waits for Redis to come back.
         # redis-py lets some socket errors through as they are: a connection closed under
         # it while connecting raised ValueError("I/O operation on closed file") in a bench
-        # run (2026-11-28), and the phone got a server error.
+        # run (2026-11-28), and the phone got a server error; so did AttributeError
+        # ("'NoneType' object has no attribute 'readline'", its reply buffer gone while
+        # it read the connection's handshake) in another (tenth series).
         logger.warning("join not counted: Redis unavailable", exc_info=True)
         return True
     return count <= limit

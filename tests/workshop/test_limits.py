@@ -91,17 +91,25 @@ def test_a_join_is_let_in_when_redis_cannot_count_it(client, live_workshop, sett
     assert "join not counted: Redis unavailable" in caplog.text
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ValueError("I/O operation on closed file."),
+        AttributeError("'NoneType' object has no attribute 'readline'"),
+    ],
+)
 def test_a_join_is_let_in_when_redis_py_fails_with_a_socket_error(
-    client, live_workshop, settings, caplog, monkeypatch
+    client, live_workshop, settings, caplog, monkeypatch, failure
 ):
     """redis-py lets some socket failures through as they are (seen under load: a
     connection closed under it while connecting, ValueError "I/O operation on closed
-    file"): the phone still joins, as with Redis away. A fault a real Redis does not make
-    on demand: the pipeline's execute raises it."""
+    file"; and its reply buffer gone while it read the handshake, AttributeError): the
+    phone still joins, as with Redis away. A fault a real Redis does not make on demand:
+    the pipeline's execute raises it."""
     from redis.client import Pipeline
 
     def closed_under_it(self, *args, **kwargs):
-        raise ValueError("I/O operation on closed file.")
+        raise failure
 
     settings.JOINS_PER_ADDRESS_PER_MINUTE = 1
     monkeypatch.setattr(Pipeline, "execute", closed_under_it)
