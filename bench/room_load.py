@@ -354,6 +354,7 @@ class Phone(Screen):
         self.room = room
         self.choice = random.choice(["a", "b", "both_equal"])  # noqa: S311 - not a secret
         self.client_id = uuid.uuid4().hex
+        self.due_at = None  # its random moment to vote (it waits for the opening, if later)
         self.opened_at = self.sent_at = self.acked_at = None
         self.reveal_at = self.reveal_read_at = None
         self.refused = ""
@@ -469,6 +470,7 @@ async def play(run: Run, window: float) -> None:
 
     async def vote(phone: Phone, opened: asyncio.Future):
         await asyncio.sleep(random.uniform(0, window))  # noqa: S311 - not a secret
+        phone.due_at = time.monotonic()
         # It may have missed the broadcast while reconnecting: the vote's answer says.
         with contextlib.suppress(TimeoutError, ConnectionError):
             _, phone.opened_at, _ = await asyncio.wait_for(opened, STEP_TIMEOUT)
@@ -616,6 +618,15 @@ async def main_async(args, session_key: str, plans: list[WorkshopPlan]) -> dict:
             ]
         ),
         "ack_ms": percentiles([(p.acked_at - p.sent_at) * 1000 for p in acked]),
+        # The votes whose phone's moment to vote came before the vote's opening reached it:
+        # sent as it arrived, while it was still reaching the others.
+        "ack_ms_at_opening": percentiles(
+            [
+                (p.acked_at - p.sent_at) * 1000
+                for p in acked
+                if p.opened_at is not None and p.due_at < p.opened_at
+            ]
+        ),
         "tally_ms": None if None in tally else round(max(tally), 1),
         "tally_correct": None not in tally,
         "tally_wrong": tally_wrong[:5],
