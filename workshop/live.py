@@ -653,10 +653,15 @@ def tallies(round_: Round) -> dict:
     return tallies_of([round_.pk])[round_.pk]
 
 
+def _placeholders(values: list) -> str:
+    """As many SQL parameters as values, for an IN (...)."""
+    return ", ".join(["%s"] * len(values))
+
+
 def tallies_of(round_ids: list[int]) -> dict[int, dict]:
     """tallies() of several rounds, by round, read in one statement."""
     as_of = int(time.time() * 1000)
-    rounds = ", ".join(["%s"] * len(round_ids))
+    rounds = _placeholders(round_ids)
     with connection.cursor() as cursor:
         cursor.execute(_TALLY_SQL.format(rounds=rounds), [*round_ids, *round_ids])
         rows = cursor.fetchall()
@@ -862,7 +867,7 @@ News = tuple[str, dict]
 
 def tally_news(round_ids: list[int], audience: str) -> list[News]:
     """The running counts of those rounds whose vote is open, for the audience's screens."""
-    rounds = ", ".join(["%s"] * len(round_ids))
+    rounds = _placeholders(round_ids)
     with connection.cursor() as cursor:
         cursor.execute(_OPEN_ROUNDS_SQL.format(rounds=rounds), [*round_ids, VOTE_OPEN])
         workshops = dict(cursor.fetchall())

@@ -474,29 +474,24 @@ def _controls(workshop: Workshop) -> dict:
 # other change to the catalogue, within ASKABLE_SECONDS. A model chosen in the form is
 # checked again when the question is asked (pairs.draw).
 ASKABLE_SECONDS = 5
-_askable: tuple[float, list[dict]] | None = None
+_askable: dict[tuple, tuple[float, list[dict]]] = {}
 
 
 def _askable_models() -> list[dict]:
-    global _askable
-    kept = _askable
-    if kept is not None and time.monotonic() - kept[0] < ASKABLE_SECONDS:
-        return kept[1]
+    return _kept(_askable, (), ASKABLE_SECONDS, _read_askable_models)
+
+
+def _read_askable_models() -> list[dict]:
     models = (
         AIModel.objects.enabled()
         .select_related("maker")
         .only("slug", "name", "maker__name", "endpoint__api_style", "endpoint__api_key_env")
     )
-    askable = [
-        {"slug": m.slug, "name": f"{m.maker.name} · {m.name}"} for m in pairs.available(models)
-    ]
-    _askable = (time.monotonic(), askable)
-    return askable
+    return [{"slug": m.slug, "name": f"{m.maker.name} · {m.name}"} for m in pairs.available(models)]
 
 
 def forget_askable_models(**_signal) -> None:
-    global _askable
-    _askable = None
+    _askable.clear()
 
 
 def _rooms(reading: Reading, room: Room | None, audience: str) -> list[dict]:
@@ -630,15 +625,12 @@ _catalogue_models: dict[tuple, tuple[float, AIModel]] = {}
 
 
 def _catalogue_model(model_id: int, updated_at) -> AIModel:
-    key = (model_id, updated_at)
-    kept = _catalogue_models.get(key)
-    if kept is not None and time.monotonic() - kept[0] < REVEALED_SECONDS:
-        return kept[1]
-    model = AIModel.objects.select_related("maker", "endpoint").get(pk=model_id)
-    if len(_catalogue_models) > 1000:
-        _catalogue_models.clear()
-    _catalogue_models[key] = (time.monotonic(), model)
-    return model
+    return _kept(
+        _catalogue_models,
+        (model_id, updated_at),
+        REVEALED_SECONDS,
+        lambda: AIModel.objects.select_related("maker", "endpoint").get(pk=model_id),
+    )
 
 
 # A reveal's card is the same in every workshop that shows this generation: computed once
@@ -659,14 +651,22 @@ def _revealed(generation, language: str) -> dict:
         model.pk,
         model.updated_at,
     )
-    kept = _revealed_cards.get(key)
-    if kept is not None and time.monotonic() - kept[0] < REVEALED_SECONDS:
+    return _kept(
+        _revealed_cards, key, REVEALED_SECONDS, lambda: _revealed_card(generation, language)
+    )
+
+
+def _kept(store: dict, key, seconds: float, make):
+    """What `make()` gives, kept `seconds` in this process in `store` (by `key`; the store
+    is emptied past a thousand)."""
+    kept = store.get(key)
+    if kept is not None and time.monotonic() - kept[0] < seconds:
         return kept[1]
-    card = _revealed_card(generation, language)
-    if len(_revealed_cards) > 1000:
-        _revealed_cards.clear()
-    _revealed_cards[key] = (time.monotonic(), card)
-    return card
+    value = make()
+    if len(store) > 1000:
+        store.clear()
+    store[key] = (time.monotonic(), value)
+    return value
 
 
 def _revealed_card(generation, language: str) -> dict:
