@@ -536,6 +536,13 @@
   function startReplay() {
     const round = state.round;
     if (!round || !round.answers || round.replay.skipped || !round.replay.started_at) return;
+    // Each answer keeps the height of its whole text (drawn by render) while it is replayed:
+    // what is below must not move. A phone's vote button moved under a finger counts no
+    // click when the release lands beside it (seen in CI), and a projector's page jumped.
+    for (const node of document.querySelectorAll("[data-answer]")) {
+      node.style.height = `${node.getBoundingClientRect().height}px`;
+      node.style.overflow = "hidden"; // the raw text replayed may take a line more
+    }
     const tick = () => {
       let running = false;
       for (const side of ["a", "b"]) {
@@ -554,6 +561,7 @@
         } else if (node.dataset.done !== "1") {
           node.innerHTML = answer.html; // sanitized by the server
           node.dataset.done = "1";
+          node.style.height = node.style.overflow = ""; // its own (the phone may have turned)
         }
       }
       if (!running) clearInterval(replayTimer);

@@ -8,6 +8,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from playwright.sync_api import expect
 
+from duels.models import Generation
 from tests.e2e.pages import click_across_a_redraw, open_panel
 from workshop import live
 from workshop.models import Round, Vote, Workshop
@@ -134,6 +135,28 @@ def test_a_vote_pressed_while_a_new_state_arrives_is_sent(server, open_page, liv
         expect(phone.locator("#vote-status")).to_contain_text("Vote enregistré")
         expect(phone.locator("[data-choice=b]")).to_have_attribute("aria-pressed", "true")
         assert list(Vote.objects.values_list("choice", flat=True)) == ["b"]
+
+
+def test_the_vote_buttons_stay_put_while_the_answers_are_replayed(server, open_page, live_workshop):
+    """The answers are replayed at their models' speed as the vote opens; each keeps the
+    height of its whole text meanwhile. Before, the buttons below moved down line by line
+    under a finger, and a press whose release landed beside its button sent no vote."""
+    Generation.objects.update(duration_ms=5400)  # five seconds of replay to watch
+    with ThreadPoolExecutor(1) as aside:  # the ORM and the layer, off Playwright's loop
+        phone = open_page(f"{server.url}/j/{live_workshop.room_a.join_code}/", *PHONE)
+        expect(phone.locator("#screen")).to_contain_text("Vous êtes dans la salle")
+        for name in ("next_step", "next_step", "show_question", "show_answers", "open_vote"):
+            aside.submit(live.transition, live_workshop.pk, name).result()
+        button, answer = phone.locator("[data-choice=b]"), phone.locator("[data-answer=a]")
+        expect(button).to_be_visible()
+        seen = []  # (the answer's text shown, the button's top)
+        while len(seen) < 100 and answer.get_attribute("data-done") is None:
+            seen.append((answer.inner_text(), button.bounding_box()["y"]))
+            time.sleep(0.1)
+        expect(answer).to_have_attribute("data-done", "1")
+        seen.append((answer.inner_text(), button.bounding_box()["y"]))
+    assert any(len(text) < len(seen[-1][0]) for text, _ in seen)  # it was being replayed
+    assert {top for _, top in seen} == {seen[-1][1]}, seen
 
 
 def test_a_projector_keeps_the_newest_count_when_news_arrive_out_of_order(
