@@ -1,10 +1,13 @@
 """At most N requests at once to an endpoint, across every worker: a semaphore in Redis.
 
 Each holder is a member of a sorted set scored by when its hold lapses, so a
-worker that dies gives its place back by itself once the lease runs out.
+worker that dies gives its place back by itself once the lease runs out. That also makes
+Redis away for a moment harmless: a place not renewed or not given back lapses by itself,
+and a place that cannot be taken is waited for, as when the endpoint is full.
 """
 
 import hashlib
+import logging
 import time
 import uuid
 from contextlib import contextmanager
@@ -12,6 +15,16 @@ from functools import cache
 
 import redis
 from django.conf import settings
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# What a call to Redis may raise when Redis is away or a connection fails. redis-py lets
+# some socket failures through as they are: a connection closed under it while connecting
+# raised ValueError("I/O operation on closed file"), and its reply buffer gone while it
+# read a handshake AttributeError("'NoneType' object has no attribute 'readline'"), both
+# in bench runs (2026-11-28).
+REDIS_FAULTS = (RedisError, OSError, ValueError, AttributeError)
 
 _ACQUIRE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
@@ -54,11 +67,19 @@ def acquire(endpoint_id: int, limit: int, lease_seconds: float) -> str | None:
 
 
 def renew(endpoint_id: int, token: str, lease_seconds: float) -> None:
-    client().zadd(_key(endpoint_id), {token: time.time() + lease_seconds}, xx=True)
+    """Keep the place a while longer; Redis away, the answer goes on (the place lapses)."""
+    try:
+        client().zadd(_key(endpoint_id), {token: time.time() + lease_seconds}, xx=True)
+    except REDIS_FAULTS:
+        logger.warning("endpoint %s: place not renewed, Redis unavailable", endpoint_id)
 
 
 def release(endpoint_id: int, token: str) -> None:
-    client().zrem(_key(endpoint_id), token)
+    """Give the place back; Redis away, it lapses by itself at the end of its lease."""
+    try:
+        client().zrem(_key(endpoint_id), token)
+    except REDIS_FAULTS:
+        logger.warning("endpoint %s: place not given back, Redis unavailable", endpoint_id)
 
 
 def holders(endpoint_id: int) -> int:
@@ -68,8 +89,13 @@ def holders(endpoint_id: int) -> int:
 
 @contextmanager
 def slot(endpoint_id: int, limit: int, lease_seconds: float):
-    """Hold a place for the block; yields None (and holds nothing) when the endpoint is full."""
-    token = acquire(endpoint_id, limit, lease_seconds)
+    """Hold a place for the block; yields None (and holds nothing) when the endpoint is full,
+    or when Redis cannot say whether it is: the caller comes back later either way."""
+    try:
+        token = acquire(endpoint_id, limit, lease_seconds)
+    except REDIS_FAULTS:
+        logger.warning("endpoint %s: no place taken, Redis unavailable", endpoint_id)
+        token = None
     try:
         yield token
     finally:

@@ -9,9 +9,8 @@ import logging
 import time
 
 from django.conf import settings
-from redis.exceptions import RedisError
 
-from duels.concurrency import client
+from duels.concurrency import REDIS_FAULTS, client
 
 logger = logging.getLogger(__name__)
 
@@ -28,15 +27,10 @@ def allow_join(address: str) -> bool:
     pipe.expire(key, WINDOW_SECONDS * 2)
     try:
         count, _ = pipe.execute()
-    except (RedisError, OSError, ValueError, AttributeError):
+    except REDIS_FAULTS:
         # A guard against floods, not a gate: Redis away for a moment (restarted, or a
-        # connection that failed under load, as one did in a bench run) must not turn a
-        # hall's phones away with a server error. Their page waits for Redis to come back.
-        # redis-py lets some socket errors through as they are: a connection closed under
-        # it while connecting raised ValueError("I/O operation on closed file") in a bench
-        # run (2026-11-28), and the phone got a server error; so did AttributeError
-        # ("'NoneType' object has no attribute 'readline'", its reply buffer gone while
-        # it read the connection's handshake) in another (tenth series).
+        # connection that failed under load, as two did in bench runs, REDIS_FAULTS) must
+        # not turn a hall's phones away with a server error. Their page waits for Redis.
         logger.warning("join not counted: Redis unavailable", exc_info=True)
         return True
     return count <= limit
