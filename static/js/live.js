@@ -539,7 +539,10 @@
     // Each answer keeps the height of its whole text (drawn by render) while it is replayed:
     // what is below must not move. A phone's vote button moved under a finger counts no
     // click when the release lands beside it (seen in CI), and a projector's page jumped.
-    for (const node of document.querySelectorAll("[data-answer]")) {
+    // Only an answer replayed, whose last tick gives its height back: another keeps its own.
+    for (const side of ["a", "b"]) {
+      const node = document.querySelector(`[data-answer="${side}"]`);
+      if (!node || !round.answers[side].tokens_per_second) continue;
       node.style.height = `${node.getBoundingClientRect().height}px`;
       node.style.overflow = "hidden"; // the raw text replayed may take a line more
     }

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from duels.models import Generation
 from tests.e2e.pages import click_across_a_redraw, open_panel
+from tests.live_fixtures import ANSWER_B
 from workshop import live
 from workshop.models import Round, Vote, Workshop
 
@@ -140,8 +141,11 @@ def test_a_vote_pressed_while_a_new_state_arrives_is_sent(server, open_page, liv
 def test_the_vote_buttons_stay_put_while_the_answers_are_replayed(server, open_page, live_workshop):
     """The answers are replayed at their models' speed as the vote opens; each keeps the
     height of its whole text meanwhile. Before, the buttons below moved down line by line
-    under a finger, and a press whose release landed beside its button sent no vote."""
+    under a finger, and a press whose release landed beside its button sent no vote. An
+    answer not replayed (no tokens counted) keeps no height fixed: a phone turned later
+    would cut it."""
     Generation.objects.update(duration_ms=5400)  # five seconds of replay to watch
+    Generation.objects.filter(text=ANSWER_B).update(output_tokens=0)  # shown whole at once
     with ThreadPoolExecutor(1) as aside:  # the ORM and the layer, off Playwright's loop
         phone = open_page(f"{server.url}/j/{live_workshop.room_a.join_code}/", *PHONE)
         expect(phone.locator("#screen")).to_contain_text("Vous êtes dans la salle")
@@ -155,6 +159,8 @@ def test_the_vote_buttons_stay_put_while_the_answers_are_replayed(server, open_p
             time.sleep(0.1)
         expect(answer).to_have_attribute("data-done", "1")
         seen.append((answer.inner_text(), button.bounding_box()["y"]))
+        heights = phone.locator("[data-answer]").evaluate_all("ns => ns.map(n => n.style.height)")
+    assert heights == ["", ""]  # each its own height again, or still
     assert any(len(text) < len(seen[-1][0]) for text, _ in seen)  # it was being replayed
     assert {top for _, top in seen} == {seen[-1][1]}, seen
 
