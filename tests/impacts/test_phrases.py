@@ -76,11 +76,9 @@ def test_the_back_office_refuses_a_typo_with_its_reason_and_keeps_the_phrase(cli
     assert client.login(username=curator.username, password=PASSWORD)
     equivalence = led()
     url = reverse("admin:impacts_equivalence_change", args=[equivalence.pk])
-    form = {
-        field: getattr(equivalence, field)
-        for field in ["slug", "name", "basis", "basis_per_unit", "unit_kind", "phrase_en"]
-        + ["phrase_fr_one", "source_title", "source_url", "order", "active"]
-    }
+    kept = ["slug", "name", "basis", "basis_per_unit", "unit_kind", "phrase_fr_one"]
+    kept += ["phrase_en", "source_title", "source_url", "order", "active"]
+    form = {field: getattr(equivalence, field) for field in kept}
     page = client.post(url, form | {"phrase_fr": "{quantity} ampoules {LED}"})
     assert page.status_code == 200  # the form again, with its error
     assert "n&#x27;est pas un repère connu" in page.content.decode()
