@@ -1,10 +1,13 @@
 """Equivalences of one estimate: "≈ 3 min d'ampoule LED de 5 W", each with its source."""
 
+import logging
 from dataclasses import dataclass
 
-from impacts import wording
+from impacts import placeholders, wording
 from impacts.estimate import Estimate, Range
 from impacts.models import Equivalence
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -25,12 +28,44 @@ def _quantity_text(equivalence: Equivalence, quantity: Range, language: str) -> 
     return low if low == high else f"{low} {wording.words(language)['to']} {high}"
 
 
-def _phrase_template(equivalence: Equivalence, quantity: Range, language: str) -> str:
+def _phrase_field(equivalence: Equivalence, quantity: Range, language: str) -> str:
     if language.startswith("en"):
-        return equivalence.phrase_en
+        return "phrase_en"
     if equivalence.phrase_fr_one and wording.rounded(quantity.max) < 2:
-        return equivalence.phrase_fr_one
-    return equivalence.phrase_fr
+        return "phrase_fr_one"
+    return "phrase_fr"
+
+
+# The (equivalence, phrase field) whose broken phrase this process has logged already:
+# every reveal of every workshop shows it, and one line says enough. Kept for the
+# process's life (a few per catalogue entry at most); tests empty it with
+# forget_broken_phrases().
+_broken_phrases_logged: set[tuple[int, str]] = set()
+
+
+def forget_broken_phrases() -> None:
+    _broken_phrases_logged.clear()
+
+
+def _text(equivalence: Equivalence, field: str, quantity_text: str) -> str:
+    """The phrase with its quantity; for a phrase that cannot be shown (it reached the
+    database without the model's validation), the quantity and the equivalence's name,
+    so that a catalogue text never breaks a reveal or a page."""
+    phrase_text = getattr(equivalence, field)
+    text = placeholders.fill(phrase_text, quantity_text)
+    if text is not None:
+        return text
+    if (equivalence.pk, field) not in _broken_phrases_logged:
+        _broken_phrases_logged.add((equivalence.pk, field))
+        logger.warning(
+            "Equivalence %s (%s): its %s cannot be shown (%s); screens show the quantity "
+            "and the name instead until a curator corrects it.",
+            equivalence.pk,
+            equivalence.slug,
+            field,
+            " ".join(placeholders.problem(phrase_text).messages),
+        )
+    return f"{quantity_text} — {equivalence.name}"
 
 
 def basis_of(estimate: Estimate, basis: str) -> Range:
@@ -43,9 +78,9 @@ def basis_of(estimate: Estimate, basis: str) -> Range:
 
 def phrase(equivalence: Equivalence, estimate: Estimate, language: str = "fr") -> Phrase:
     quantity = basis_of(estimate, equivalence.basis) * (1 / float(equivalence.basis_per_unit))
-    template = _phrase_template(equivalence, quantity, language)
+    field = _phrase_field(equivalence, quantity, language)
     return Phrase(
-        text=template.format(quantity=_quantity_text(equivalence, quantity, language)),
+        text=_text(equivalence, field, _quantity_text(equivalence, quantity, language)),
         quantity=quantity,
         source_title=equivalence.source_title,
         source_url=equivalence.source_url,

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from impacts.placeholders import validate_phrase
+
 
 class Equivalence(models.Model):
     class Basis(models.TextChoices):
@@ -32,15 +34,22 @@ class Equivalence(models.Model):
     phrase_fr = models.CharField(
         _("phrase (français)"),
         max_length=200,
-        help_text=_("Avec {quantity}, p. ex. « {quantity} d'ampoule LED de 5 W »."),
+        validators=[validate_phrase],
+        help_text=_(
+            "Avec {quantity} une fois et aucune autre accolade, "
+            "p. ex. « {quantity} d'ampoule LED de 5 W »."
+        ),
     )
     phrase_fr_one = models.CharField(
         _("phrase au singulier (français)"),
         max_length=200,
         blank=True,
+        validators=[validate_phrase],
         help_text=_("Pour une quantité inférieure à 2, p. ex. « {quantity} recherche web »."),
     )
-    phrase_en = models.CharField(_("phrase (anglais)"), max_length=200)
+    phrase_en = models.CharField(
+        _("phrase (anglais)"), max_length=200, validators=[validate_phrase]
+    )
     source_title = models.CharField(_("source"), max_length=200)
     source_url = models.URLField(_("lien vers la source"))
     order = models.PositiveIntegerField(_("ordre"), default=0)
