@@ -65,16 +65,16 @@ def _key(address: str, bucket: str) -> str:
     return f"duels:{prefix}:{bucket}:{address}"
 
 
-def allow_join(address: str, failed: bool = False, now: float | None = None) -> bool:
+def allow_join(address: str, failed: bool = False) -> bool:
     """Count a new participant from this address (or, `failed`, a code that names no
-    room); False once the address must wait. `now` is for tests: seconds, as time.time()."""
+    room); False once the address must wait."""
     try:
         taken = client().eval(
             _TAKE,
             2,
             _key(address, "joins"),
             _key(address, "join-failures"),
-            time.time() if now is None else now,
+            time.time(),
             settings.JOINS_PER_ADDRESS_PER_MINUTE,
             settings.JOIN_FAILURES_PER_ADDRESS_PER_MINUTE,
             WINDOW_SECONDS,

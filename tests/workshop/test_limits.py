@@ -1,7 +1,9 @@
 """Floods are refused: new participants per address, messages per WebSocket."""
 
 import asyncio
+import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -126,33 +128,41 @@ def own_address() -> str:
     return f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """The limiter's clock, moved by the test: [seconds], at the start of a minute."""
+    now = [60.0 * (int(time.time()) // 60)]
+    monkeypatch.setattr(limits, "time", SimpleNamespace(time=lambda: now[0]))
+    return now
+
+
 @pytest.mark.django_db
-def test_joins_across_a_minute_boundary_are_refused_the_second_time(settings):
+def test_joins_across_a_minute_boundary_are_refused_the_second_time(settings, clock):
     """A full quota just before a minute turns, then another just after: with a count per
     clock minute both passed (343 joins in 6 s); the window slides, so the second waits."""
     settings.JOINS_PER_ADDRESS_PER_MINUTE = 20
-    address = own_address()
-    minute = 60 * (int(limits.time.time()) // 60)
-    first = [limits.allow_join(address, now=minute + 59.0) for _ in range(20)]
-    second = [limits.allow_join(address, now=minute + 61.0) for _ in range(20)]
-    assert all(first)
+    address, minute = own_address(), clock[0]
+    clock[0] = minute + 59
+    assert all(limits.allow_join(address) for _ in range(20))
+    clock[0] = minute + 61
     # Two seconds refill 20 × 2/60 of a join: none yet.
-    assert not any(second)
+    assert not any(limits.allow_join(address) for _ in range(20))
     # The quota comes back evenly over the minute, not all at once.
-    assert limits.allow_join(address, now=minute + 62.0)
-    assert limits.allow_join(address, now=minute + 59.0 + 60)
+    clock[0] = minute + 62
+    assert [limits.allow_join(address) for _ in range(2)] == [True, False]
+    clock[0] = minute + 62 + 60
+    assert all(limits.allow_join(address) for _ in range(20))
 
 
 @pytest.mark.django_db
-def test_codes_that_name_no_room_are_counted_against_their_own_tighter_limit(settings):
+def test_codes_that_name_no_room_are_counted_against_their_own_tighter_limit(settings, clock):
     settings.JOINS_PER_ADDRESS_PER_MINUTE = 300
     settings.JOIN_FAILURES_PER_ADDRESS_PER_MINUTE = 5
-    address, now = own_address(), limits.time.time()
-    assert [limits.allow_join(address, failed=True, now=now) for _ in range(6)] == [
-        *[True] * 5,
-        False,
-    ]
+    address, start = own_address(), clock[0]
+    assert [limits.allow_join(address, failed=True) for _ in range(6)] == [*[True] * 5, False]
     # An address that guessed too much is refused a right code too, for a while.
-    assert not limits.allow_join(address, now=now + 1)
-    assert limits.allow_join(address, now=now + 13)  # one failure's worth refilled (60/5 s)
-    assert limits.allow_join(own_address(), now=now)
+    clock[0] = start + 1
+    assert not limits.allow_join(address)
+    assert limits.allow_join(own_address())
+    clock[0] = start + 13  # one failure's worth refilled (60/5 s)
+    assert limits.allow_join(address)
