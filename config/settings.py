@@ -189,8 +189,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 
-# Floods: new participants per network address and minute; messages per WebSocket.
+# Floods: new participants per network address and minute (a sliding minute: a token
+# bucket), codes that name no room per address and minute; messages per WebSocket.
 JOINS_PER_ADDRESS_PER_MINUTE = envint("JOINS_PER_ADDRESS_PER_MINUTE", 300)
+JOIN_FAILURES_PER_ADDRESS_PER_MINUTE = envint("JOIN_FAILURES_PER_ADDRESS_PER_MINUTE", 30)
 WEBSOCKET_BURST = envint("WEBSOCKET_BURST", 20)
 WEBSOCKET_MESSAGES_PER_SECOND = envint("WEBSOCKET_MESSAGES_PER_SECOND", 2)
 

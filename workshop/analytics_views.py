@@ -2,7 +2,9 @@
 workshop/dataset.py, workshop/exports.py, workshop/leaderboard.py and workshop/tenancy.py.
 
 Everything is scoped by `_organisations` (tenancy.organisations_for): an organisation
-the user may not view, a workshop of one, an export of another user are all 404.
+the user may not export, a workshop of one, an export of another user are all 404. The
+votes (page, downloads, archives) are for analysts and admins (tenancy's "dataset");
+the leaderboard, rankings without a comment, for every member of the organisation.
 Scripts may download with their session or with HTTP Basic credentials.
 """
 
@@ -47,8 +49,8 @@ def _user(request: HttpRequest):
     return None
 
 
-def _organisations(user):
-    organisations = tenancy.organisations_for(user, tenancy.VIEW, "workshop")
+def _organisations(user, what: str = tenancy.DATASET):
+    organisations = tenancy.organisations_for(user, tenancy.VIEW, what)
     if not user.is_superuser and not organisations.exists():
         raise Http404
     return organisations
@@ -189,7 +191,7 @@ def archive(request: HttpRequest, export_id: str) -> HttpResponse:
 
 
 def _board_scope(request: HttpRequest, user) -> tuple[Organisation | None, list]:
-    organisations = list(_organisations(user))
+    organisations = list(_organisations(user, "workshop"))
     slug = request.GET.get("organisation", "")
     if slug:
         chosen = next((o for o in organisations if o.slug == slug), None)
@@ -215,6 +217,7 @@ def leaderboard_page(request: HttpRequest) -> HttpResponse:
             "organisation": organisation,
             "organisations": organisations,
             "query": request.GET.urlencode(),
+            "may_export": tenancy.may_anywhere(user, tenancy.VIEW, tenancy.DATASET),
         },
     )
 

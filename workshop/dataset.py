@@ -79,11 +79,11 @@ class Selection:
 
 
 def selection_for(user, **filters) -> Selection:
-    """A selection limited to the organisations whose workshops this user may view."""
+    """A selection limited to the organisations whose votes this user may export."""
     if user.is_superuser:
         organisation_ids = None
     else:
-        organisations = tenancy.organisations_for(user, tenancy.VIEW, "workshop")
+        organisations = tenancy.organisations_for(user, tenancy.VIEW, tenancy.DATASET)
         organisation_ids = tuple(organisations.values_list("pk", flat=True))
     return Selection(organisation_ids=organisation_ids, **filters)
 

@@ -3,6 +3,12 @@
 Every writer consumes record batches one at a time (workshop/dataset.py yields them),
 so memory stays flat: Parquet through pyarrow's ParquetWriter, one row group per
 batch; JSONL and CSV line by line.
+
+CSV and JSONL are opened in spreadsheets, where a participant's comment such as
+`=HYPERLINK("http://…?"&B2,"Cliquez")` would run as a formula: their text cells that
+begin with = + - @, a tab or a carriage return are prefixed with a single quote, as
+OWASP recommends ("CSV Injection"). Parquet, the faithful format, keeps every text as
+it was typed.
 """
 
 import csv
@@ -48,23 +54,40 @@ def write_parquet(batches: Iterable[pa.RecordBatch], schema: pa.Schema, sink) ->
     return written
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """The value with every text that begins like a formula prefixed with a single quote,
+    also inside lists and mappings; numbers, booleans and dates are left as they are."""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    if isinstance(value, list):
+        return [spreadsheet_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {key: spreadsheet_safe(item) for key, item in value.items()}
+    return value
+
+
 def write_jsonl(batches: Iterable[pa.RecordBatch], schema: pa.Schema, sink: BinaryIO) -> int:
     written = 0
     for batch in batches:
         for row in batch.to_pylist():
-            line = json.dumps(row, ensure_ascii=False, default=_json_default)
+            line = json.dumps(spreadsheet_safe(row), ensure_ascii=False, default=_json_default)
             sink.write(line.encode() + b"\n")
             written += 1
     return written
 
 
 def _csv_cell(value):
-    # Lists (model_pair_name, categories) have no CSV form: they are written as JSON.
+    # Lists (model_pair_name, categories) have no CSV form: they are written as JSON,
+    # their texts made safe first, as JSONL's are (the cell itself begins with "[").
     if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(spreadsheet_safe(value), ensure_ascii=False)
     if isinstance(value, datetime):
         return value.isoformat()
-    return value
+    return spreadsheet_safe(value)
 
 
 def write_csv(
@@ -229,6 +252,16 @@ def dataset_card(selection: Selection, fmt: str, rows: dict[str, int]) -> str:
         "les commentaires libres ne sont exportés que pour les organisations qui l'ont "
         "choisi (`conv_comments_a/b`, `comment`) ; ailleurs ils sont vides"
     )
+    formulas = (
+        "CSV et JSONL : tout texte qui commence par `=`, `+`, `-`, `@`, une tabulation ou "
+        "un retour chariot est précédé d'une apostrophe (`'`), pour qu'un tableur ne "
+        "l'exécute pas comme une formule (recommandation OWASP) ; retirez-la si vous "
+        "analysez ces textes. Le Parquet garde chaque texte tel quel"
+        if fmt in ("csv", "jsonl")
+        else "Le Parquet garde chaque texte tel quel ; dans les exports CSV et JSONL, un "
+        "texte qui commence par `=`, `+`, `-`, `@`, une tabulation ou un retour chariot "
+        "est précédé d'une apostrophe (`'`), pour qu'un tableur ne l'exécute pas"
+    )
     return f"""---
 license: etalab-2.0
 license_name: etalab-open-licence-2.0
@@ -286,6 +319,10 @@ sont dans `tallies`, jamais transformés en votes individuels.
 - Les participants simulés (`simulate_workshop`) sont exclus, sauf demande explicite
   (colonne `simulated`) ; les votes des participants retirés par l'animateur aussi.
 - Codes de salle, liens de présentateur, comptes des animateurs : jamais exportés.
+
+## Textes et tableurs
+
+{formulas}.
 
 ## Colonnes
 

@@ -3,7 +3,7 @@
 An export is a zip (every table and the dataset card) in the user's own folder under
 EXPORTS_DIR, with a small JSON file beside it saying what was asked and how far it
 got. No table is needed: the folder is the list. Downloading checks again that the
-user may still see every organisation the export covers.
+user may still export every organisation the export covers (tenancy's "dataset").
 """
 
 import json
@@ -131,7 +131,7 @@ def _may_see(user, selection: dict) -> bool:
     ids = selection["organisation_ids"]
     if ids is None:
         return user.is_superuser
-    return all(tenancy.may(user, tenancy.VIEW, "workshop", i) for i in ids)
+    return all(tenancy.may(user, tenancy.VIEW, tenancy.DATASET, i) for i in ids)
 
 
 def list_for(user) -> list[Export]:

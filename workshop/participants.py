@@ -2,7 +2,8 @@
 
 The cookie holds a random token; the database keeps only its SHA-256 digest. The
 same phone re-opening the link is the same participant; a finished workshop or a
-full room gets a clear message instead.
+full room gets a clear message instead. New arrivals and codes that name no room are
+counted per address (workshop/limits.py), so codes cannot be guessed by the thousand.
 """
 
 import hashlib
@@ -20,6 +21,12 @@ COOKIE_MAX_AGE = 60 * 60 * 12  # a workshop's day
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def guessing_too_much(address: str) -> bool:
+    """Count a typed code that names no room (unknown or malformed) against its address;
+    True once the address has guessed too many and must wait (HTTP 429, not 404)."""
+    return bool(address) and not limits.allow_join(address, failed=True)
 
 
 def find_room(typed_code: str) -> Room | None:

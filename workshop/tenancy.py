@@ -15,6 +15,7 @@ ALL = frozenset({VIEW, ADD, CHANGE, DELETE})
 READ = frozenset({VIEW})
 
 ADMIN, FACILITATOR, ANALYST = Role.ADMIN.value, Role.FACILITATOR.value, Role.ANALYST.value
+DATASET = "dataset"
 
 # model name -> role -> actions, on records of the member's own organisations.
 ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
@@ -24,6 +25,10 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
     "step": {ADMIN: ALL, FACILITATOR: ALL, ANALYST: READ},
     "workshop": {ADMIN: ALL, FACILITATOR: ALL, ANALYST: READ},
     "room": {ADMIN: ALL, FACILITATOR: ALL, ANALYST: READ},
+    # Not a model: the organisation's votes as a dataset (pages, downloads, archives, the
+    # admin's export), with the participants' comments. Analysts and admins only; a
+    # facilitator runs workshops and sees their results live, not every vote exported.
+    DATASET: {ADMIN: READ, ANALYST: READ},
 }
 
 # Any member may read the shared catalogue, to build scripts from it.
@@ -80,6 +85,8 @@ def model_permissions(user) -> set[str]:
     """Django permission names that the user's roles grant, whatever the organisation."""
     permissions = set(CATALOGUE_READ) if is_member(user) else set()
     for model_name, by_role in ROLE_ACTIONS.items():
+        if model_name == DATASET:
+            continue  # no model, so no Django permission: asked with may() instead
         for role in roles_of(user).values():
             permissions.update(
                 f"workshop.{action}_{model_name}" for action in by_role.get(role, ())

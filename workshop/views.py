@@ -16,16 +16,25 @@ from workshop.models import Room, Round, Workshop
 from workshop.preparation import prepare, progress, swap_model
 
 
+def _no_such_room(request: HttpRequest, code: str) -> HttpResponse:
+    """A code that names no room: counted against the address, and past its limit
+    refused for a while (429) without saying whether the code exists."""
+    if participants.guessing_too_much(request.META.get("REMOTE_ADDR", "")):
+        reason = _("Trop de codes inconnus depuis ce réseau : réessayez dans une minute.")
+        return render(request, "workshop/refused.html", {"reason": reason}, status=429)
+    return render(
+        request,
+        "workshop/home.html",
+        {"code": code, "refusal": _("Aucune salle ne porte ce code. Vérifiez-le.")},
+        status=404,
+    )
+
+
 def home(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "").strip()
     if code:
         if participants.find_room(code) is None:
-            return render(
-                request,
-                "workshop/home.html",
-                {"code": code, "refusal": _("Aucune salle ne porte ce code. Vérifiez-le.")},
-                status=404,
-            )
+            return _no_such_room(request, code)
         return redirect("join", code=joincodes.normalise(code))
     return render(request, "workshop/home.html")
 
@@ -34,12 +43,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     """A phone joins a room: the same phone coming back is the same participant."""
     room = participants.find_room(code)
     if room is None:
-        return render(
-            request,
-            "workshop/home.html",
-            {"code": code, "refusal": _("Aucune salle ne porte ce code. Vérifiez-le.")},
-            status=404,
-        )
+        return _no_such_room(request, code)
     joined = participants.join(
         room, request.COOKIES.get(participants.COOKIE), request.META.get("REMOTE_ADDR", "")
     )

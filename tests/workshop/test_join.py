@@ -1,5 +1,7 @@
 """Joining a room by code from a phone, and the pages of the live workshop."""
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -20,6 +22,42 @@ def test_an_unknown_code_gets_a_clear_message(client, live_workshop):
     assert response.status_code == 404
     assert "Aucune salle ne porte ce code" in response.content.decode()
     assert "Aucune salle" in client.get("/j/nothing/").content.decode()
+
+
+def test_guessing_codes_from_one_address_is_refused_long_before_the_400th(client, live_workshop):
+    """2,000 guesses from one client were all answered 404: now codes that name no room
+    (well formed or not, typed on the home page or in the link) count against the
+    address, which past JOIN_FAILURES_PER_ADDRESS_PER_MINUTE (30) gets 429, even with a
+    right code; a phone already in a room comes back; another address is not refused."""
+    address = {"REMOTE_ADDR": f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"}
+    room_url = reverse("join", args=[live_workshop.room_a.join_code])
+    assert client.get(room_url, **address).status_code == 200
+    returning = client.cookies[COOKIE].value
+    client.cookies.clear()
+    answers = []
+    for guess in range(400):
+        code = f"{guess:06d}".translate(str.maketrans("0123456789", "ABCDEFGHJK"))
+        if guess % 3 == 0:
+            response = client.get(reverse("home"), {"code": code}, **address)
+        elif guess % 3 == 1:
+            response = client.get(f"/j/{code}/", **address)
+        else:
+            response = client.get(f"/j/{code[:3]}!/", **address)  # malformed
+        answers.append(response.status_code)
+        if response.status_code == 429:
+            break
+    assert answers[-1] == 429 and len(answers) < 400
+    assert set(answers[:-1]) == {404}
+    assert "réessayez" in response.content.decode()
+    refused = client.get(room_url, **address)
+    assert refused.status_code == 429 and "réessayez" in refused.content.decode()
+    assert Participant.objects.count() == 1
+    client.cookies[COOKIE] = returning  # a phone already in the room is not a guess
+    assert client.get(room_url, **address).status_code == 200
+    client.cookies.clear()
+    other = {"REMOTE_ADDR": f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}:1"}
+    assert client.get(room_url, **other).status_code == 200
+    assert client.get(reverse("home"), {"code": "ZZZZZ2"}, **other).status_code == 404
 
 
 def test_joining_sets_a_secret_cookie_and_coming_back_is_the_same_participant(

@@ -1,7 +1,9 @@
 """Floods are refused: new participants per address, messages per WebSocket."""
 
 import asyncio
+import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -9,6 +11,7 @@ from django.urls import reverse
 
 from config.asgi import application
 from tests.live_fixtures import phone
+from workshop import limits
 from workshop.limits import TokenBucket
 from workshop.models import Participant
 from workshop.participants import COOKIE
@@ -105,16 +108,61 @@ def test_a_join_is_let_in_when_redis_py_fails_with_a_socket_error(
     connection closed under it while connecting, ValueError "I/O operation on closed
     file"; and its reply buffer gone while it read the handshake, AttributeError): the
     phone still joins, as with Redis away. A fault a real Redis does not make on demand:
-    the pipeline's execute raises it."""
-    from redis.client import Pipeline
+    the limiter's script call raises it."""
+    from redis import Redis
 
     def closed_under_it(self, *args, **kwargs):
         raise failure
 
     settings.JOINS_PER_ADDRESS_PER_MINUTE = 1
-    monkeypatch.setattr(Pipeline, "execute", closed_under_it)
+    monkeypatch.setattr(Redis, "eval", closed_under_it)
     url = reverse("join", args=[live_workshop.room_b.join_code])
     response = client.get(url, REMOTE_ADDR=f"2001:db8::{uuid.uuid4().hex[:4]}")
     assert response.status_code == 200
     assert Participant.objects.filter(room=live_workshop.room_b).count() == 1
     assert "join not counted: Redis unavailable" in caplog.text
+
+
+def own_address() -> str:
+    """An address of this run's own: the buckets live in Redis for a minute."""
+    return f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The limiter's clock, moved by the test: [seconds], at the start of a minute."""
+    now = [60.0 * (int(time.time()) // 60)]
+    monkeypatch.setattr(limits, "time", SimpleNamespace(time=lambda: now[0]))
+    return now
+
+
+@pytest.mark.django_db
+def test_joins_across_a_minute_boundary_are_refused_the_second_time(settings, clock):
+    """A full quota just before a minute turns, then another just after: with a count per
+    clock minute both passed (343 joins in 6 s); the window slides, so the second waits."""
+    settings.JOINS_PER_ADDRESS_PER_MINUTE = 20
+    address, minute = own_address(), clock[0]
+    clock[0] = minute + 59
+    assert all(limits.allow_join(address) for _ in range(20))
+    clock[0] = minute + 61
+    # Two seconds refill 20 × 2/60 of a join: none yet.
+    assert not any(limits.allow_join(address) for _ in range(20))
+    # The quota comes back evenly over the minute, not all at once.
+    clock[0] = minute + 62
+    assert [limits.allow_join(address) for _ in range(2)] == [True, False]
+    clock[0] = minute + 62 + 60
+    assert all(limits.allow_join(address) for _ in range(20))
+
+
+@pytest.mark.django_db
+def test_codes_that_name_no_room_are_counted_against_their_own_tighter_limit(settings, clock):
+    settings.JOINS_PER_ADDRESS_PER_MINUTE = 300
+    settings.JOIN_FAILURES_PER_ADDRESS_PER_MINUTE = 5
+    address, start = own_address(), clock[0]
+    assert [limits.allow_join(address, failed=True) for _ in range(6)] == [*[True] * 5, False]
+    # An address that guessed too much is refused a right code too, for a while.
+    clock[0] = start + 1
+    assert not limits.allow_join(address)
+    assert limits.allow_join(own_address())
+    clock[0] = start + 13  # one failure's worth refilled (60/5 s)
+    assert limits.allow_join(address)
