@@ -44,7 +44,7 @@ def protected_as_seen_by(request, admin_site, objs) -> list[str]:
     shown = []
     for model, found in by_model.items():
         visible = set()
-        model_admin = admin_site._registry.get(model)
+        model_admin = admin_site.get_model_admin(model) if admin_site.is_registered(model) else None
         if model_admin is not None and model_admin.has_view_or_change_permission(request):
             pks = [obj.pk for obj in found]
             visible = set(
