@@ -1,8 +1,14 @@
 """Back office of the catalogue: curators edit makers, models, endpoints and prompts."""
 
+from collections import defaultdict
+
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import NestedObjects, quote
+from django.db import router
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from duels.catalogue import SizeClass
@@ -11,15 +17,72 @@ from duels.impact import IMPACT_FIELDS
 from duels.models import AIModel, Endpoint, Generation, Maker, Prompt
 
 
+class CatalogueAdmin(admin.ModelAdmin):
+    """The catalogue is every organisation's: its pages name nothing of one of them."""
+
+    def get_deleted_objects(self, objs, request):
+        # Every relation from an organisation's records to the catalogue protects it (a
+        # duel keeps its answers, a step its prompt and models), so deleting a record in
+        # use is refused. Django's page names what protects it, other organisations'
+        # duels (titled by their workshop) and answers to their live questions among
+        # them: a curator reads only the kinds and counts of what is not theirs to see.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected and not request.user.is_superuser:
+            protected = protected_as_seen_by(request, self.admin_site, objs)
+        return deleted, counts, perms_needed, protected
+
+
+def protected_as_seen_by(request, admin_site, objs) -> list[str]:
+    """What keeps `objs` from being deleted: named where the user's own back office pages
+    show it, otherwise counted by kind."""
+    objs = list(objs)
+    collector = NestedObjects(using=router.db_for_write(type(objs[0])))
+    collector.collect(objs)
+    by_model = defaultdict(list)
+    for obj in collector.protected:
+        by_model[type(obj)].append(obj)
+    shown = []
+    for model, found in by_model.items():
+        visible = set()
+        model_admin = admin_site.get_model_admin(model) if admin_site.is_registered(model) else None
+        if model_admin is not None and model_admin.has_view_or_change_permission(request):
+            pks = [obj.pk for obj in found]
+            visible = set(
+                model_admin.get_queryset(request).filter(pk__in=pks).values_list("pk", flat=True)
+            )
+        opts = model._meta
+        for obj in found:
+            if obj.pk in visible:
+                shown.append(_named(admin_site, obj))
+        hidden = len(found) - len(visible)
+        if hidden:
+            shown.append(
+                _("%(kind)s des organisations : %(count)d")
+                % {"kind": capfirst(opts.verbose_name_plural), "count": hidden}
+            )
+    return shown
+
+
+def _named(admin_site, obj) -> str:
+    opts = obj._meta
+    try:
+        url = reverse(
+            f"{admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)]
+        )
+    except NoReverseMatch:
+        return format_html("{}: {}", capfirst(opts.verbose_name), obj)
+    return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, obj)
+
+
 @admin.register(Maker)
-class MakerAdmin(admin.ModelAdmin):
+class MakerAdmin(CatalogueAdmin):
     list_display = ["name", "country", "url"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Endpoint)
-class EndpointAdmin(admin.ModelAdmin):
+class EndpointAdmin(CatalogueAdmin):
     list_display = ["name", "api_style", "base_url", "api_key_env", "key_status", "zone"]
     list_filter = ["api_style", "zone"]
     search_fields = ["name", "slug", "base_url"]
@@ -56,7 +119,7 @@ class SizeClassFilter(admin.SimpleListFilter):
 
 
 @admin.register(AIModel)
-class AIModelAdmin(admin.ModelAdmin):
+class AIModelAdmin(CatalogueAdmin):
     list_display = [
         "name",
         "maker",
@@ -123,7 +186,7 @@ class AIModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Prompt)
-class PromptAdmin(admin.ModelAdmin):
+class PromptAdmin(CatalogueAdmin):
     list_display = ["title", "language", "category", "source"]
     list_filter = ["language", "category"]
     search_fields = ["title", "text", "slug"]
@@ -136,7 +199,7 @@ class PromptAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.exclude(slug__startswith=Prompt.LIVE_SLUG_PREFIX)
+        return queryset.library()
 
 
 class PastedAnswerForm(forms.ModelForm):
@@ -154,7 +217,7 @@ class PastedAnswerForm(forms.ModelForm):
 
 
 @admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin):
+class GenerationAdmin(CatalogueAdmin):
     list_display = [
         "model",
         "prompt",
@@ -184,6 +247,21 @@ class GenerationAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
     ]
+
+    def get_queryset(self, request):
+        # Scoped as the prompts' admin is: the answers to a question asked live carry a
+        # room's words (and their duels, a workshop's title), not the catalogue's.
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.of_library()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The autocomplete offers the library only; the form accepts nothing else, so
+        # that a live question's id typed by hand is refused too.
+        if db_field.name == "prompt" and not request.user.is_superuser:
+            kwargs["queryset"] = Prompt.objects.library()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

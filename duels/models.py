@@ -313,6 +313,12 @@ class AIModel(models.Model):
         return self.architecture == self.Architecture.MOE
 
 
+class PromptQuerySet(models.QuerySet):
+    def library(self):
+        """The shared library: every prompt but the questions asked live in a workshop."""
+        return self.exclude(slug__startswith=Prompt.LIVE_SLUG_PREFIX)
+
+
 class Prompt(models.Model):
     """A question of the shared library, asked of both models of a duel."""
 
@@ -329,6 +335,8 @@ class Prompt(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PromptQuerySet.as_manager()
+
     class Meta:
         ordering = ["title"]
         verbose_name = _("question")
@@ -339,6 +347,10 @@ class Prompt(models.Model):
 
 
 class GenerationQuerySet(models.QuerySet):
+    def of_library(self):
+        """Answers to the shared library's prompts, not to a question asked live."""
+        return self.filter(prompt__in=Prompt.objects.library())
+
     def for_key(self, model: AIModel, prompt: Prompt, system_prompt: str, settings: dict):
         return self.filter(
             model=model, prompt=prompt, settings_key=settings_key(system_prompt, settings)

@@ -2,11 +2,12 @@
 
 The walk enumerates the URL patterns (`django.urls.get_resolver()`, recursively: every
 page of the back office included) and the WebSocket routes, fills each pattern's
-arguments with the records of one organisation, and visits it as three people who have
+arguments with the records of one organisation, and visits it as five people who have
 no business there: an admin of another organisation (logged in), an anonymous visitor,
-and the same outsider calling the analyst's URLs from a script (HTTP Basic). Each route
-has its expected answer, decided below, and every body, header and download is searched
-for the organisation's distinctive texts.
+the same outsider calling the analyst's URLs from a script (HTTP Basic), a curator of
+the catalogue (staff, in the curators' group, no membership) and an unaffiliated staff
+user (no group, no membership). Each route has its expected answer, decided below, and
+every body, header and download is searched for the organisation's distinctive texts.
 
 The walk stays complete by failing on what it does not know: an argument it cannot fill,
 a route without an expected answer, a model of the back office without a record to aim
@@ -43,9 +44,10 @@ from django.utils.regex_helper import normalize
 from config.asgi import application
 from duels.models import AIModel, Endpoint, Generation, Maker, Prompt
 from impacts.models import Equivalence
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_user
 from tests.live_fixtures import done
 from workshop import dataset, dataset_files, exports, live, participants, proposals, simulation
+from workshop.defaults import ensure_curators_group
 from workshop.live import Ballot
 from workshop.models import (
     Answer,
@@ -63,6 +65,8 @@ from workshop.models import (
 from workshop.routing import websocket_urlpatterns
 
 OUTSIDER, ANONYMOUS, SCRIPT = "outsider", "anonymous", "script"
+CURATOR, STAFF = "curator", "staff"
+VISITORS = [OUTSIDER, ANONYMOUS, SCRIPT, CURATOR, STAFF]
 
 # The organisation's words, each distinctive enough to be found anywhere it leaks.
 NOTES = "Note privée de l'animatrice : ne pas montrer"
@@ -89,6 +93,9 @@ class World:
     needles: dict[str, str]
     own_workshop: Workshop
     own_room: Room
+    # People of the platform with no organisation: they keep the catalogue, or nothing.
+    curator: object
+    staff: object
 
 
 @pytest.fixture
@@ -145,6 +152,10 @@ def world(settings, tmp_path, org, other_org, owner, outsider, catalogue, script
     )
     own_room = Room.objects.create_with_code(workshop=own_workshop, name="Salle du port")
 
+    curator = make_user("curator", is_staff=True)
+    curator.groups.add(ensure_curators_group()[0])
+    staff = make_user("staff", is_staff=True)
+
     org.refresh_from_db()
     room.refresh_from_db()
     workshop.refresh_from_db()
@@ -189,6 +200,8 @@ def world(settings, tmp_path, org, other_org, owner, outsider, catalogue, script
         },
         own_workshop=own_workshop,
         own_room=own_room,
+        curator=curator,
+        staff=staff,
     )
 
 
@@ -248,13 +261,20 @@ SHARED = "shared"  # the shared catalogue, read by every member, changed by supe
 LIBRARY = "library"  # the shared library of prompts, without the organisations' live questions
 ORGANISATION = "organisation"  # their own organisation only; only superusers add or delete
 SCOPED = "scoped"  # their own organisation's records only, which they manage
+# Not theirs, and the aimed-at record is out of their reach too: refused, but the history
+# page, which looks the record up before asking, says it does not exist.
+UNSEEN = "unseen"
+KEPT = "kept"  # the catalogue they keep: every page theirs (a curator)
+# The catalogue they keep, but the aimed-at record is an organisation's live question (or
+# its answer): out of their reach.
+KEPT_LIBRARY = "kept library"
 
 OUTSIDER_ACCESS = {
     "auth/user": NOTHING,
     "auth/group": NOTHING,
     "impacts/equivalence": NOTHING,
     "duels/endpoint": NOTHING,
-    "duels/generation": NOTHING,
+    "duels/generation": UNSEEN,
     "duels/maker": SHARED,
     "duels/aimodel": SHARED,
     "duels/prompt": LIBRARY,
@@ -264,6 +284,41 @@ OUTSIDER_ACCESS = {
     "workshop/workshop": SCOPED,
     "workshop/room": SCOPED,
 }
+
+# A curator keeps the catalogue (workshop/defaults.py: CURATED_MODELS) and is of no
+# organisation.
+CURATOR_ACCESS = {
+    "auth/user": NOTHING,
+    "auth/group": NOTHING,
+    "impacts/equivalence": KEPT,
+    "duels/endpoint": KEPT,
+    "duels/generation": KEPT_LIBRARY,
+    "duels/maker": KEPT,
+    "duels/aimodel": KEPT,
+    "duels/prompt": KEPT_LIBRARY,
+    "workshop/organisation": UNSEEN,
+    "workshop/membership": UNSEEN,
+    "workshop/script": UNSEEN,
+    "workshop/workshop": UNSEEN,
+    "workshop/room": UNSEEN,
+}
+# Staff without a group or a membership enter the back office and may do nothing there.
+STAFF_ACCESS = {
+    "auth/user": NOTHING,
+    "auth/group": NOTHING,
+    "impacts/equivalence": NOTHING,
+    "duels/endpoint": NOTHING,
+    "duels/generation": UNSEEN,
+    "duels/maker": NOTHING,
+    "duels/aimodel": NOTHING,
+    "duels/prompt": UNSEEN,
+    "workshop/organisation": UNSEEN,
+    "workshop/membership": UNSEEN,
+    "workshop/script": UNSEEN,
+    "workshop/workshop": UNSEEN,
+    "workshop/room": UNSEEN,
+}
+ACCESS = {OUTSIDER: OUTSIDER_ACCESS, CURATOR: CURATOR_ACCESS, STAFF: STAFF_ACCESS}
 
 # The standard pages of a ModelAdmin, by the rest of their route after "admin/app/model/".
 ADMIN_PAGES = {
@@ -544,25 +599,67 @@ SITE_PAGES_FOR_OUTSIDER = {
 }
 # Apps of the back office an outsider reads something of (their organisation, the catalogue).
 APPS_FOR_OUTSIDER = {"workshop": OK, "duels": OK, "auth": NOT_FOUND, "impacts": NOT_FOUND}
-# The ModelAdmins' pages, for an admin of another organisation, by their access.
+APPS = {
+    OUTSIDER: APPS_FOR_OUTSIDER,
+    CURATOR: {"workshop": NOT_FOUND, "duels": OK, "auth": NOT_FOUND, "impacts": OK},
+    STAFF: {"workshop": NOT_FOUND, "duels": NOT_FOUND, "auth": NOT_FOUND, "impacts": NOT_FOUND},
+}
+# A write to the catalogue by who keeps it is theirs to make, and would change the shared
+# records that the rest of the walk aims at: not sent.
+NOT_SENT = Expect(0)
+# The ModelAdmins' pages, for a person of the back office who is not of the organisation
+# (another organisation's admin, a curator, staff), by their access.
 ADMIN_PAGES_FOR_OUTSIDER = {
     # page: {access: expected}; the aimed-at record is always the first organisation's.
-    "changelist": {NOTHING: FORBIDDEN, SHARED: OK, LIBRARY: OK, ORGANISATION: OK, SCOPED: OK},
+    "changelist": {
+        NOTHING: FORBIDDEN,
+        SHARED: OK,
+        LIBRARY: OK,
+        ORGANISATION: OK,
+        SCOPED: OK,
+        UNSEEN: FORBIDDEN,
+        KEPT: OK,
+        KEPT_LIBRARY: OK,
+    },
     "add": {
         NOTHING: FORBIDDEN,
         SHARED: FORBIDDEN,
         LIBRARY: FORBIDDEN,
         ORGANISATION: FORBIDDEN,
         SCOPED: OK,
+        UNSEEN: FORBIDDEN,
+        KEPT: OK,
+        KEPT_LIBRARY: OK,
     },
-    "change": {NOTHING: FORBIDDEN, SHARED: OK, LIBRARY: INDEX, ORGANISATION: INDEX, SCOPED: INDEX},
-    "history": {NOTHING: FORBIDDEN, SHARED: OK, LIBRARY: INDEX, ORGANISATION: INDEX, SCOPED: INDEX},
+    "change": {
+        NOTHING: FORBIDDEN,
+        SHARED: OK,
+        LIBRARY: INDEX,
+        ORGANISATION: INDEX,
+        SCOPED: INDEX,
+        UNSEEN: FORBIDDEN,
+        KEPT: OK,
+        KEPT_LIBRARY: INDEX,
+    },
+    "history": {
+        NOTHING: FORBIDDEN,
+        SHARED: OK,
+        LIBRARY: INDEX,
+        ORGANISATION: INDEX,
+        SCOPED: INDEX,
+        UNSEEN: INDEX,
+        KEPT: OK,
+        KEPT_LIBRARY: INDEX,
+    },
     "delete": {
         NOTHING: FORBIDDEN,
         SHARED: FORBIDDEN,
         LIBRARY: FORBIDDEN,
         ORGANISATION: FORBIDDEN,
         SCOPED: INDEX,
+        UNSEEN: FORBIDDEN,
+        KEPT: OK,
+        KEPT_LIBRARY: INDEX,
     },
     "refused": {NOTHING: FORBIDDEN},
 }
@@ -570,18 +667,30 @@ ADMIN_POSTS_FOR_OUTSIDER = {
     # An action on the changelist, with the first organisation's record ticked: nothing of
     # it is selectable, so the list comes back (302 to itself), with no file and nothing
     # deleted. Where no action is the outsider's to take, the POST is just the list (200).
-    "changelist": {NOTHING: FORBIDDEN, SHARED: OK, LIBRARY: OK, ORGANISATION: OK, SCOPED: "self"},
+    "changelist": {
+        NOTHING: FORBIDDEN,
+        SHARED: OK,
+        LIBRARY: OK,
+        ORGANISATION: OK,
+        SCOPED: "self",
+        UNSEEN: FORBIDDEN,
+        KEPT: NOT_SENT,
+        KEPT_LIBRARY: "self",
+    },
     # A form that would write into the first organisation: refused, or shown again with
     # errors (its choices hold only the outsider's own records).
-    "add": ADMIN_PAGES_FOR_OUTSIDER["add"],
+    "add": {**ADMIN_PAGES_FOR_OUTSIDER["add"], KEPT: NOT_SENT, KEPT_LIBRARY: NOT_SENT},
     "change": {
         NOTHING: FORBIDDEN,
         SHARED: FORBIDDEN,
         LIBRARY: FORBIDDEN,
         ORGANISATION: INDEX,
         SCOPED: INDEX,
+        UNSEEN: FORBIDDEN,
+        KEPT: NOT_SENT,
+        KEPT_LIBRARY: INDEX,
     },
-    "delete": ADMIN_PAGES_FOR_OUTSIDER["delete"],
+    "delete": {**ADMIN_PAGES_FOR_OUTSIDER["delete"], KEPT: NOT_SENT},
     "refused": {NOTHING: FORBIDDEN},
 }
 
@@ -597,37 +706,38 @@ def expected(visitor: str, visit: Visit, world: World) -> Expect:
     if name == "admin:logout":
         # The admin sends whoever is not in the back office to its index; Django's logout
         # takes POST only.
-        if visitor != OUTSIDER:
+        if visitor not in ACCESS:
             return INDEX
         return OK if method == "POST" else NOT_ALLOWED
     if name in POST_ONLY and method == "GET":
         return NOT_ALLOWED
     # A script's HTTP Basic credentials count on the analyst's routes only.
-    signed_in = visitor == OUTSIDER or (visitor == SCRIPT and name in ANALYST_ROUTES)
+    signed_in = visitor in ACCESS or (visitor == SCRIPT and name in ANALYST_ROUTES)
     if name in PRIVATE_PAGES:
         return NOT_FOUND if signed_in else LOGIN
     if name in ANALYST_ROUTES or name == "analytics_request_archive":
         if not signed_in:
             return LOGIN
-        # Their own organisation's votes, and nothing once aimed at the first one.
+        # Their own organisation's votes, and nothing once aimed at the first one; nothing
+        # at all for whoever has no organisation.
         own = visit.variant == "own" and name != "analytics_archive"
-        return OK if own else NOT_FOUND
+        return OK if own and visitor in (OUTSIDER, SCRIPT) else NOT_FOUND
     assert route.key.startswith("admin/"), f"{route.key}: no expected answer; decide one"
     if not signed_in:
         return Expect(200) if name == "admin:login" else LOGIN
     if name == "admin:app_list":
         app = visit.path.strip("/").split("/")[-1]
-        assert app in APPS_FOR_OUTSIDER, f"{visit}: an app of the back office to decide"
-        return APPS_FOR_OUTSIDER[app]
+        assert app in APPS[visitor], f"{visit}: an app of the back office to decide"
+        return APPS[visitor][app]
     if name == "admin:autocomplete":
-        return autocomplete_expectation(visit)
+        return autocomplete_expectation(visit, ACCESS[visitor])
     page = admin_page(route)
     if page is None:
         assert name in SITE_PAGES_FOR_OUTSIDER, f"{route.key}: no expected answer; decide one"
         return SITE_PAGES_FOR_OUTSIDER[name]
     label, kind = page
-    assert label in OUTSIDER_ACCESS, f"{label}: decide what another organisation may do"
-    access = OUTSIDER_ACCESS[label]
+    assert label in ACCESS[visitor], f"{label}: decide what the {visitor} may do"
+    access = ACCESS[visitor][label]
     if kind == "shortcut":
         return Expect(302, visit.path + "change/")
     table = ADMIN_POSTS_FOR_OUTSIDER if method == "POST" else ADMIN_PAGES_FOR_OUTSIDER
@@ -635,14 +745,14 @@ def expected(visitor: str, visit: Visit, world: World) -> Expect:
     return Expect(302, visit.path) if answer == "self" else answer
 
 
-def autocomplete_expectation(visit: Visit) -> Expect:
+def autocomplete_expectation(visit: Visit, access_of: dict) -> Expect:
     if not visit.query:
         return FORBIDDEN  # no source field: the admin refuses
     source = apps.get_model(visit.query["app_label"], visit.query["model_name"])
     target = source._meta.get_field(visit.query["field_name"]).related_model
-    access = OUTSIDER_ACCESS[f"{target._meta.app_label}/{target._meta.model_name}"]
+    access = access_of[f"{target._meta.app_label}/{target._meta.model_name}"]
     # Searching a kind of record is reading it: the answers are scoped like the changelist.
-    return FORBIDDEN if access == NOTHING else OK
+    return FORBIDDEN if access in (NOTHING, UNSEEN) else OK
 
 
 # Reading what came back -------------------------------------------------------------------
@@ -711,6 +821,10 @@ def client_for(visitor: str, world: World) -> Client:
         client = Client()
         client.force_login(world.outsider)
         return client
+    if visitor in (CURATOR, STAFF):
+        client = Client()
+        client.force_login(world.curator if visitor == CURATOR else world.staff)
+        return client
     if visitor == SCRIPT:
         token = base64.b64encode(f"{world.outsider.username}:{PASSWORD}".encode()).decode()
         return Client(HTTP_AUTHORIZATION=f"Basic {token}")
@@ -752,7 +866,7 @@ def test_the_walk_knows_every_route(world):
             assert any(r.key == f"admin/{label}/{page}" for r in routes), (label, page)
     for route in routes:
         for visit in visits_of(world, route):
-            for visitor in (OUTSIDER, ANONYMOUS, SCRIPT):
+            for visitor in VISITORS:
                 expected(visitor, visit, world)
 
 
@@ -766,16 +880,19 @@ def test_a_route_the_walk_cannot_fill_fails_it(world):
         argument_sets(world, route)
 
 
-@pytest.mark.parametrize("visitor", [OUTSIDER, ANONYMOUS, SCRIPT])
+@pytest.mark.parametrize("visitor", VISITORS)
 def test_nobody_outside_gets_anything_of_the_organisation(world, visitor):
     before = fingerprint(world)
     problems = []
     visited = 0
     for route in all_routes():
         for visit in visits_of(world, route):
+            expect = expected(visitor, visit, world)
+            if expect == NOT_SENT:
+                continue
             response = visit_once(client_for(visitor, world), visit)
             visited += 1
-            wrong = check(response, expected(visitor, visit, world))
+            wrong = check(response, expect)
             if wrong:
                 problems.append(f"{visit}: {wrong}")
             leaked = leaks(readable(response), world, visit.allowed)
@@ -827,6 +944,10 @@ def test_the_walk_aims_at_the_organisation_s_records(world, superuser, client):
     outsider = client_for(OUTSIDER, world)
     assert world.own_workshop.title in readable(outsider.get("/admin/workshop/workshop/"))
     assert world.own_workshop.title in readable(outsider.get("/analyse/"))
+    # The curator's pages of the catalogue list its answers: scoped, not emptied.
+    curator = client_for(CURATOR, world)
+    answers = readable(curator.get("/admin/duels/generation/"))
+    assert f"/admin/duels/generation/{world.round.generation_a_id}/change/" in answers
 
 
 # The WebSocket routes ---------------------------------------------------------------------
