@@ -249,3 +249,11 @@ def test_a_page_refused_in_the_back_office_is_logged_in_one_line(client, member,
     for formatter in (PlainFormatter("%(levelname)s %(name)s %(message)s"), JsonFormatter()):
         line = formatter.format(refused[0])
         assert "\n" not in line and "Traceback" not in line and "/admin/workshop/" in line
+
+
+def test_an_invitation_s_link_never_reaches_a_log_line():
+    token = "inv-Zq8x7Pf3kL9mN2vB6cR1tY5wE8uI0oA4sD"
+    line = PlainFormatter("%(message)s").format(
+        record("django.request", logging.WARNING, f"GET /admin/login/?next=/invitation/{token}/")
+    )
+    assert token not in line and "/invitation/***/" in line

@@ -1,6 +1,7 @@
 """Members join an organisation by invitation: a link for one e-mail address, which the
 account of that address accepts. Inviting never tells whether an account exists."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import PASSWORD, make_user
+from tests.workshop.test_admin_scoping import form_data
 from workshop import invitations
 from workshop.models import Invitation, Membership, Role
 
@@ -30,8 +32,6 @@ def invite(client, org, email, role=Role.FACILITATOR):
 
 
 def link_of(shown: list[str]) -> str:
-    import re
-
     return re.search(INVITATION_LINK, " ".join(shown))[0]
 
 
@@ -40,8 +40,6 @@ def invited(org, email, role=Role.FACILITATOR, by=None) -> str:
 
 
 def without_link(shown: list[str]) -> list[str]:
-    import re
-
     return [re.sub(INVITATION_LINK, "/invitation/…/", m) for m in shown]
 
 
@@ -179,3 +177,36 @@ def test_only_organisation_admins_invite(client, request, org, who):
     assert client.get(ADD).status_code == 403
     client.post(ADD, {"organisation": org.pk, "email": "x@example.org", "role": Role.ADMIN})
     assert not Invitation.objects.exists()
+
+
+def test_when_the_mail_cannot_leave_the_admin_gets_the_link_and_the_log_does_not(
+    client, owner, org, settings, caplog
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    login(client, owner)
+    shown = invite(client, org, "nouvelle@example.org")
+    link = link_of(shown)
+    assert "pas pu partir" in " ".join(shown)
+    assert Invitation.objects.filter(email="nouvelle@example.org").exists()
+    assert link.split("/")[2] not in caplog.text
+
+
+def test_organisation_admins_change_roles_on_the_organisation_page(client, owner, member, org):
+    login(client, owner)
+    url = reverse("admin:workshop_organisation_change", args=[org.pk])
+    page = client.get(url)
+    assert member.email in page.content.decode()  # shown, not editable
+    data = form_data(page)
+    index = next(
+        i
+        for i in range(5)
+        if str(data.get(f"memberships-{i}-id")) == str(member.memberships.get().pk)
+    )
+    data[f"memberships-{index}-role"] = Role.ANALYST
+    data[f"memberships-{index}-email"] = "autre@example.org"  # disabled: ignored
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert member.memberships.get().role == Role.ANALYST
+    member.refresh_from_db()
+    assert member.email == "member@example.org"
