@@ -74,16 +74,17 @@ class OrganisationScoped:
             allowed = tenancy.organisations_for(user, tenancy.ADD, self._model_name())
             if db_field.name == "organisation":
                 kwargs["queryset"] = allowed
-                # Left empty, a script would become a template shared with every
-                # organisation: that is the superusers' to publish.
                 kwargs["required"] = True
-                kwargs["help_text"] = ""
-                kwargs["error_messages"] = {
-                    "required": _(
-                        "Choisissez l'organisation : seuls les super-utilisateurs publient "
-                        "des modèles partagés."
-                    )
-                }
+                if self.model is Script:
+                    # Left empty, a script would become a template shared with every
+                    # organisation: that is the superusers' to publish.
+                    kwargs["help_text"] = ""
+                    kwargs["error_messages"] = {
+                        "required": _(
+                            "Choisissez l'organisation : seuls les super-utilisateurs "
+                            "publient des modèles partagés."
+                        )
+                    }
             elif db_field.name == "workshop":
                 kwargs["queryset"] = Workshop.objects.filter(organisation__in=allowed)
             elif db_field.name == "script":
