@@ -24,4 +24,4 @@ RUN DEBUG=0 ALLOWED_HOSTS=build REDIS_URL=redis://unused:6379/0 \
 RUN useradd --create-home duels && mkdir -p /app/var/exports && chown -R duels /app/var
 USER duels
 EXPOSE 8000
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "config.asgi:application"]
+CMD ["daphne", "--no-server-name", "--bind", "0.0.0.0", "--port", "8000", "config.asgi:application"]

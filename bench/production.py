@@ -105,7 +105,12 @@ def main() -> None:
 
     urls = []
     for port in range(args.port, args.port + args.web):
-        daphne = ["daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+        daphne = [
+            "daphne",
+            "--no-server-name",
+            *("-b", "127.0.0.1", "-p", str(port)),
+            "config.asgi:application",
+        ]
         process = start(daphne, f"daphne-{port}.log")
         urls.append(f"http://127.0.0.1:{port}")
         print(f"daphne pid {process.pid} on {urls[-1]}", flush=True)

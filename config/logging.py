@@ -31,8 +31,9 @@ _PATTERNS = [
     (re.compile(rf"\b({'|'.join(SECRET_COOKIES)})=[^;\s\"',]+"), rf"\1={HIDDEN}"),
     # scheme://user:password@host
     (re.compile(r"(://[^:/@\s]*:)[^@/\s]+@"), rf"\1{HIDDEN}@"),
-    # A presenter screen's link is its only credential (/presentateur/<secret>/).
-    (re.compile(r"(/presentateur/)[^/\s\"'?]+"), rf"\1{HIDDEN}"),
+    # A presenter screen's link is its only credential (/presentateur/<secret>/), and an
+    # invitation's link is the invitee's (/invitation/<token>/).
+    (re.compile(r"(/presentateur/|/invitation/)[^/\s\"'?&]+"), rf"\1{HIDDEN}"),
 ]
 
 
@@ -59,6 +60,18 @@ class Redactor:
         for pattern, replacement in _PATTERNS:
             text = pattern.sub(replacement, text)
         return text
+
+
+class ForbiddenInOneLine(logging.Filter):
+    """A 403 is an answer the platform meant to give (a member outside their role), not a
+    fault: Django logs it with the PermissionDenied's traceback, which buries real errors.
+    Set on the `django.request` logger, so every handler, tests' included, gets one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 class PlainFormatter(logging.Formatter):

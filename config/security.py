@@ -5,27 +5,35 @@ data), so an answer, a prompt or a comment that smuggles a <script> cannot run e
 it ever escaped the sanitizer. Inline styles stay allowed (the result bars' widths).
 """
 
-POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' https: data:",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+from django.conf import settings
+
+
+def policy(image_hosts: list[str]) -> str:
+    # Images: the site's own, and the slide images' hosts that the deployment allows
+    # (SLIDE_IMAGE_HOSTS, workshop/slide_images.py), never any https host.
+    images = " ".join(["'self'", "data:", *(f"https://{host}" for host in image_hosts)])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src {images}",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self.policy = policy(settings.SLIDE_IMAGE_HOSTS)
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", POLICY)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
         return response

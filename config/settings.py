@@ -6,6 +6,7 @@ sets DATABASE_URL and REDIS_URL, and DEBUG=0 with a real SECRET_KEY.
 """
 
 import os
+import re
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -236,6 +237,33 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
 
+# E-mail: invitations to join an organisation (workshop/invitations.py). Locally they are
+# printed on the console; the tests keep them in memory.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+# An unreachable mail server makes the admin wait this long, then shows the link instead.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+
+# Hosts whose https images a slide may show (workshop/slide_images.py). Whoever serves an
+# image sees the address of every phone that shows it: by default, the platform's own
+# files only.
+SLIDE_IMAGE_HOSTS = envlist("SLIDE_IMAGE_HOSTS", [])
+for _host in SLIDE_IMAGE_HOSTS:
+    # Each one goes into the Content-Security-Policy header as it is written.
+    if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?", _host):
+        raise ImproperlyConfigured(
+            f"SLIDE_IMAGE_HOSTS: {_host!r} is not a host name (images.example.org[:port])."
+        )
+
 # Production hardening; `manage.py check --deploy` passes with DEBUG=0.
 if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
@@ -266,10 +294,15 @@ LOGGING = {
         },
         "json": {"()": "config.logging.JsonFormatter"},
     },
+    "filters": {"forbidden_in_one_line": {"()": "config.logging.ForbiddenInOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Django's own console handler would print its records a second time, unformatted.
-    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+    "loggers": {
+        # Django's own console handler would print its records a second time, unformatted.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # A refused page (403) is one line, without the PermissionDenied's traceback.
+        "django.request": {"filters": ["forbidden_in_one_line"], "propagate": True},
+    },
 }
 # Celery's worker keeps these handlers rather than installing its own plain ones.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -171,7 +171,18 @@ def main() -> None:
         print(f"Journaux : {logs}", flush=True)
 
         web = start(
-            [sys.executable, "manage.py", "runserver", f"{options.host}:{options.port}"],
+            # daphne itself (runserver cannot drop its "Server: daphne" header).
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "--no-server-name",
+                "-b",
+                options.host,
+                "-p",
+                str(options.port),
+                "config.asgi:application",
+            ],
             env=web_env,
         )
         web.wait()

@@ -38,6 +38,7 @@ class WebServer:
                 sys.executable,
                 "-m",
                 "daphne",
+                "--no-server-name",  # as deployed: no header names the software
                 "-b",
                 "127.0.0.1",
                 "-p",

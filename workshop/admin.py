@@ -4,16 +4,18 @@ Every admin here goes through OrganisationScoped, which asks workshop/tenancy.py
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from workshop import tenancy
-from workshop.models import Membership, Organisation, Room, Script, Step, Workshop
+from workshop import invitations, tenancy
+from workshop.models import Invitation, Membership, Organisation, Room, Script, Step, Workshop
 from workshop.preparation import prepare
 
 # Steps that move are parked this far down first, so two steps can swap places
@@ -72,6 +74,17 @@ class OrganisationScoped:
             allowed = tenancy.organisations_for(user, tenancy.ADD, self._model_name())
             if db_field.name == "organisation":
                 kwargs["queryset"] = allowed
+                kwargs["required"] = True
+                if self.model is Script:
+                    # Left empty, a script would become a template shared with every
+                    # organisation: that is the superusers' to publish.
+                    kwargs["help_text"] = ""
+                    kwargs["error_messages"] = {
+                        "required": _(
+                            "Choisissez l'organisation : seuls les super-utilisateurs "
+                            "publient des modèles partagés."
+                        )
+                    }
             elif db_field.name == "workshop":
                 kwargs["queryset"] = Workshop.objects.filter(organisation__in=allowed)
             elif db_field.name == "script":
@@ -83,6 +96,20 @@ class OrganisationScoped:
                     Q(script__organisation__in=allowed) | Q(script__organisation__isnull=True)
                 )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        self.refuse_foreign_destination(request, obj, change)
+        super().save_model(request, obj, form, change)
+
+    def refuse_foreign_destination(self, request, obj, change: bool) -> None:
+        """The form offers only the user's own organisations; a crafted POST that gets past
+        it (an empty organisation, another one) still writes nothing. The admin's views run
+        in a transaction: the refusal undoes the whole request."""
+        action = tenancy.CHANGE if change else tenancy.ADD
+        if not tenancy.may(
+            request.user, action, self._model_name(), tenancy.organisation_id_of(obj)
+        ):
+            raise PermissionDenied
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "facilitators" and not request.user.is_superuser:
@@ -106,9 +133,10 @@ class ParentScoped(OrganisationScoped):
 
 
 class MembershipForm(forms.ModelForm):
-    """Members are added by e-mail address: an admin never browses the platform's users."""
+    """An organisation's admin changes a member's role; the account is shown by its e-mail
+    address, never picked from the platform's users. New members come by invitation."""
 
-    email = forms.EmailField(label=_("adresse e-mail du compte"))
+    email = forms.EmailField(label=_("adresse e-mail du compte"), disabled=True, required=False)
 
     class Meta:
         model = Membership
@@ -118,19 +146,14 @@ class MembershipForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["email"].initial = self.instance.user.email
-            self.fields["email"].disabled = True
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if self.instance.pk:
-            return email
-        users = get_user_model().objects.filter(email__iexact=email)
-        if users.count() != 1:
-            raise forms.ValidationError(
-                _("Aucun compte unique avec cette adresse : un super-utilisateur doit le créer.")
-            )
-        self.instance.user = users.get()
-        return email
+
+class SuperuserMembershipForm(forms.ModelForm):
+    """Superusers add a membership directly, picking from every account."""
+
+    class Meta:
+        model = Membership
+        fields = ["organisation", "user", "role"]
 
 
 @admin.register(Membership)
@@ -143,17 +166,68 @@ class MembershipAdmin(OrganisationScoped, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         if request.user.is_superuser:
-            # Superusers pick from every account.
-            kwargs["form"] = forms.ModelForm
-            kwargs["fields"] = ["organisation", "user", "role"]
+            kwargs["form"] = SuperuserMembershipForm
+            kwargs["fields"] = SuperuserMembershipForm.Meta.fields
         return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A member stays in their organisation: the admin changes their role, or removes them.
+        return [] if request.user.is_superuser else ["organisation"]
 
 
 class MembershipInline(ParentScoped, admin.TabularInline):
     model = Membership
     form = MembershipForm
     extra = 0
-    fields = ["email", "role"]
+
+    def get_fields(self, request, obj=None):
+        return ["user", "role"] if request.user.is_superuser else ["email", "role"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        if request.user.is_superuser:
+            kwargs["form"] = SuperuserMembershipForm
+        return super().get_formset(request, obj, **kwargs)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(OrganisationScoped, admin.ModelAdmin):
+    """Organisations' admins invite by e-mail address. The answer is the same whatever the
+    address: no account is looked up until the invited person follows the link."""
+
+    list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email"]
+    list_select_related = ["organisation"]
+    readonly_fields = ["invited_by", "created_at", "expires_at", "accepted_at", "accepted_by"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["organisation", "email", "role"]
+        return fields if obj is None else [*fields, *self.readonly_fields]
+
+    def has_change_permission(self, request, obj=None):
+        # Its link is out: an invitation is withdrawn (deleted) and another one sent.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        self.refuse_foreign_destination(request, obj, change)
+        token = invitations.issue(obj, invited_by=request.user)
+        link = request.build_absolute_uri(reverse("invitation", args=[token]))
+        sent = invitations.send(obj, link)
+        if sent:
+            how = _(
+                "Lien envoyé par e-mail, à transmettre aussi si besoin (plus affiché ensuite) :"
+            )
+        else:
+            how = _("L'e-mail n'a pas pu partir : transmettez ce lien (plus affiché ensuite) :")
+        self.message_user(
+            request,
+            format_html('{} {} <a href="{}">{}</a>', _("Invitation créée."), how, link, link),
+            messages.SUCCESS if sent else messages.WARNING,
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # The message above says it all, with the link; back to the list of invitations.
+        return redirect("admin:workshop_invitation_changelist")
 
 
 @admin.register(Organisation)
@@ -294,6 +368,7 @@ class RoomAdmin(OrganisationScoped, admin.ModelAdmin):
     organisation_lookup = "workshop__organisation"
 
     def save_model(self, request, obj, form, change):
+        self.refuse_foreign_destination(request, obj, change)
         if change:
             obj.save()
         else:

@@ -7,14 +7,16 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from workshop import invitations
 from workshop.tenancy import is_member
 
 
 class BackOfficeLoginForm(AdminAuthenticationForm):
-    """Django's admin login lets in staff only; members of an organisation may enter too."""
+    """Django's admin login lets in staff only; members of an organisation may enter too,
+    and so may an account with an invitation to accept (it logs in to follow its link)."""
 
     def confirm_login_allowed(self, user):
-        if user.is_active and is_member(user):
+        if user.is_active and (is_member(user) or invitations.waiting_for(user)):
             return
         super().confirm_login_allowed(user)
 

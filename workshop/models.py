@@ -4,13 +4,13 @@ Rounds, participants and votes come with the live duel.
 """
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from duels.models import AIModel, Generation, Prompt
-from workshop import joincodes
+from workshop import joincodes, slide_images
 
 
 class Role(models.TextChoices):
@@ -80,6 +80,52 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.organisation} ({self.get_role_display()})"
+
+
+class Invitation(models.Model):
+    """An organisation's invitation to one e-mail address: the person who holds that
+    address's account accepts it by its link, and becomes a member with this role.
+
+    The link's token is shown once to the admin who invites (and e-mailed); only its
+    SHA-256 digest is kept (workshop/invitations.py)."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("organisation"),
+    )
+    email = models.EmailField(_("adresse e-mail"))
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("invité par"),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"), editable=False)
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True, editable=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("acceptée par"),
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.organisation}"
 
 
 class Script(models.Model):
@@ -153,13 +199,11 @@ class Step(models.Model):
         _("image"),
         max_length=500,
         blank=True,
-        validators=[
-            RegexValidator(
-                r"^(https://|/)[^\s\"'<>]*$",
-                _("Une adresse https://… ou un chemin du site (/static/…)."),
-            )
-        ],
-        help_text=_("Facultative. Sur un réseau fermé, un fichier servi par la plateforme."),
+        validators=[slide_images.validate],
+        help_text=_(
+            "Facultative. Un fichier servi par la plateforme (/static/…), ou d'un hôte "
+            "que l'hébergeur autorise."
+        ),
     )
     image_alt = models.CharField(
         _("description de l'image"),

@@ -26,7 +26,7 @@ from duels.impact import answer_figures, size_text
 from duels.models import AIModel, Generation
 from impacts import wording
 from impacts.estimate import Range
-from workshop import live, proposals
+from workshop import live, proposals, slide_images
 from workshop.markup import render
 from workshop.models import Answer, HandCount, Participant, Room, Round, Step, Vote, Workshop
 
@@ -434,7 +434,7 @@ def _snapshot(reading: Reading, audience: str, room: Room | None) -> dict:
             "count": reading.step_count,
             "title": step.title,
             "body_html": render(step.body) if step.kind != "duel" else "",
-            "image": {"url": step.image_url, "alt": step.image_alt} if step.image_url else None,
+            "image": _image(step),
         }
         if audience == FACILITATOR:
             state["step"]["notes_html"] = render(step.speaker_notes)
@@ -492,6 +492,14 @@ def _read_askable_models() -> list[dict]:
 
 def forget_askable_models(**_signal) -> None:
     _askable.clear()
+
+
+def _image(step: Step) -> dict | None:
+    # Checked again here: an address saved before the allow-list (or before a host left
+    # it) must not make every phone in the room call that host.
+    if not slide_images.allowed(step.image_url):
+        return None
+    return {"url": step.image_url, "alt": step.image_alt}
 
 
 def _rooms(reading: Reading, room: Room | None, audience: str) -> list[dict]:

@@ -20,7 +20,11 @@ DATASET = "dataset"
 # model name -> role -> actions, on records of the member's own organisations.
 ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
     "organisation": {ADMIN: frozenset({VIEW, CHANGE}), FACILITATOR: READ, ANALYST: READ},
-    "membership": {ADMIN: ALL},
+    # Members join by invitation (workshop/invitations.py), never added by an e-mail
+    # typed here: only superusers add a membership directly.
+    "membership": {ADMIN: frozenset({VIEW, CHANGE, DELETE})},
+    # An invitation is sent, read or withdrawn; never changed once its link is out.
+    "invitation": {ADMIN: frozenset({VIEW, ADD, DELETE})},
     "script": {ADMIN: ALL, FACILITATOR: ALL, ANALYST: READ},
     "step": {ADMIN: ALL, FACILITATOR: ALL, ANALYST: READ},
     "workshop": {ADMIN: ALL, FACILITATOR: ALL, ANALYST: READ},
@@ -99,7 +103,7 @@ def organisation_id_of(obj: Model) -> int | None:
     match obj._meta.model_name:
         case "organisation":
             return obj.pk
-        case "membership" | "script" | "workshop":
+        case "membership" | "invitation" | "script" | "workshop":
             return obj.organisation_id
         case "step":
             return obj.script.organisation_id

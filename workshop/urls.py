@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("j/<str:code>/", views.join, name="join"),
     path("presentateur/<str:secret>/", views.presenter, name="presenter"),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
     path("ateliers/<int:pk>/animation/", views.control_panel, name="control_panel"),
     path("ateliers/<int:pk>/preparation/", views.preparation, name="preparation"),
     path("ateliers/<int:pk>/preparer/", views.prepare_answers, name="prepare_answers"),

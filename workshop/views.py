@@ -7,11 +7,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from duels import generation as fetching
 from duels.models import AIModel
-from workshop import joincodes, participants, screen_text, tenancy
+from workshop import invitations, joincodes, participants, screen_text, tenancy
 from workshop.models import Room, Round, Workshop
 from workshop.preparation import prepare, progress, swap_model
 
@@ -195,3 +195,45 @@ def swap_answer(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
     except ValueError as error:
         messages.error(request, str(error))
     return redirect("preparation", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """An invitation's link: its account sees what it is for, and accepts it (POST)."""
+    found = invitations.find(token)
+    if found is None:
+        return _invitation_refused(
+            request, 404, _("Cette invitation n'existe pas : vérifiez le lien reçu.")
+        )
+    if not invitations.is_for(found, request.user):
+        # Nothing of the invitation for another account: not its organisation, nor its state.
+        return _invitation_refused(
+            request,
+            403,
+            _(
+                "Cette invitation est adressée à une autre adresse e-mail que celle de votre "
+                "compte. Connectez-vous avec le compte de l'adresse invitée."
+            ),
+        )
+    if found.accepted_at is not None:
+        return _invitation_refused(request, 410, _("Cette invitation a déjà été acceptée."))
+    if not invitations.is_open(found):
+        return _invitation_refused(
+            request,
+            410,
+            _("Cette invitation a expiré : demandez-en une nouvelle à l'organisation."),
+        )
+    if request.method == "POST":
+        if invitations.accept(found, request.user) is None:
+            return _invitation_refused(request, 410, _("Cette invitation a déjà été acceptée."))
+        messages.success(
+            request,
+            _("Vous êtes membre de %(organisation)s.") % {"organisation": found.organisation},
+        )
+        return redirect("admin:index")
+    return render(request, "workshop/invitation.html", {"invitation": found})
+
+
+def _invitation_refused(request: HttpRequest, status: int, reason: str) -> HttpResponse:
+    return render(request, "workshop/invitation.html", {"reason": reason}, status=status)

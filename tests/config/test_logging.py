@@ -235,3 +235,25 @@ def test_a_json_worker_logs_a_failed_generation_without_its_key(start_worker, fa
     assert failed["logger"] == "duels.generation"
     assert failed["generation"] == generation.pk and failed["model"] == generation.model_id
     assert failed["attempt"] == 1 and "401" in failed["message"] and "***" in failed["message"]
+
+
+def test_a_page_refused_in_the_back_office_is_logged_in_one_line(client, member, caplog):
+    """A facilitator on the members' list (theirs to see only as an admin): one line, no
+    PermissionDenied traceback (the walk of the back office logged 1,910 of them)."""
+    client.force_login(member)
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client.get("/admin/workshop/membership/")
+    assert response.status_code == 403
+    refused = [r for r in caplog.records if r.name == "django.request"]
+    assert len(refused) == 1 and refused[0].exc_info is None
+    for formatter in (PlainFormatter("%(levelname)s %(name)s %(message)s"), JsonFormatter()):
+        line = formatter.format(refused[0])
+        assert "\n" not in line and "Traceback" not in line and "/admin/workshop/" in line
+
+
+def test_an_invitation_s_link_never_reaches_a_log_line():
+    token = "inv-Zq8x7Pf3kL9mN2vB6cR1tY5wE8uI0oA4sD"
+    line = PlainFormatter("%(message)s").format(
+        record("django.request", logging.WARNING, f"GET /admin/login/?next=/invitation/{token}/")
+    )
+    assert token not in line and "/invitation/***/" in line

@@ -105,18 +105,10 @@ def test_the_owner_sees_every_record(client, owner, records, kind):
     assert str(records[kind]) in changelist or kind == "membership"
 
 
-def test_the_owner_manages_members_by_email(client, owner, org, outsider):
+def test_inviting_a_member_lists_no_account(client, owner, outsider):
+    # Members come by invitation (tests/workshop/test_invitations.py), to an address typed.
     login(client, owner)
-    client.post(
-        reverse("admin:workshop_membership_add"),
-        {"organisation": org.pk, "email": outsider.email, "role": "analyst"},
-    )
-    assert Membership.objects.filter(user=outsider, organisation=org, role="analyst").exists()
-
-
-def test_adding_a_member_lists_no_account(client, owner, outsider):
-    login(client, owner)
-    page = client.get(reverse("admin:workshop_membership_add")).content.decode()
+    page = client.get(reverse("admin:workshop_invitation_add")).content.decode()
     assert outsider.username not in page and outsider.email not in page
 
 

@@ -46,11 +46,21 @@ from duels.models import AIModel, Endpoint, Generation, Maker, Prompt
 from impacts.models import Equivalence
 from tests.conftest import PASSWORD, make_user
 from tests.live_fixtures import done
-from workshop import dataset, dataset_files, exports, live, participants, proposals, simulation
+from workshop import (
+    dataset,
+    dataset_files,
+    exports,
+    invitations,
+    live,
+    participants,
+    proposals,
+    simulation,
+)
 from workshop.defaults import ensure_curators_group
 from workshop.live import Ballot
 from workshop.models import (
     Answer,
+    Invitation,
     Membership,
     Organisation,
     Proposal,
@@ -75,6 +85,7 @@ OPEN_ANSWER = "Réponse libre d'une participante lyonnaise"
 ASKED = "Question proposée puis posée : pourquoi Lyon chauffe-t-il ?"
 PENDING = "Question proposée en attente : qui paie les serveurs ?"
 LIVE_ANSWER = "Réponse du modèle à la question lyonnaise"
+INVITED = "invitee.lyon@example.org"
 
 
 @dataclass
@@ -96,6 +107,7 @@ class World:
     # People of the platform with no organisation: they keep the catalogue, or nothing.
     curator: object
     staff: object
+    invitation_token: str = ""  # the link of the organisation's pending invitation
 
 
 @pytest.fixture
@@ -146,6 +158,10 @@ def world(settings, tmp_path, org, other_org, owner, outsider, catalogue, script
     export_id = exports.request_export(owner, dataset.Selection(organisation_ids=(org.pk,)), "csv")
     exports.run(owner.pk, export_id)
 
+    # The organisation's admin invited someone: the link is the invitee's.
+    invitation = Invitation(organisation=org, email=INVITED, role=Role.FACILITATOR)
+    invitation_token = invitations.issue(invitation, owner)
+
     own_script = Script.objects.create(organisation=other_org, slug="brest", title="Brest")
     own_workshop = Workshop.objects.create(
         organisation=other_org, script=own_script, title="Atelier de Brest"
@@ -178,6 +194,7 @@ def world(settings, tmp_path, org, other_org, owner, outsider, catalogue, script
             "duels/generation": live_generation,
             "workshop/organisation": org,
             "workshop/membership": Membership.objects.get(user=owner, organisation=org),
+            "workshop/invitation": invitation,
             "workshop/script": script,
             "workshop/workshop": workshop,
             "workshop/room": room,
@@ -197,11 +214,13 @@ def world(settings, tmp_path, org, other_org, owner, outsider, catalogue, script
             "question asked live (a prompt)": ASKED,
             "proposed question": PENDING,
             "answer to the live question": LIVE_ANSWER,
+            "invited e-mail": INVITED,
         },
         own_workshop=own_workshop,
         own_room=own_room,
         curator=curator,
         staff=staff,
+        invitation_token=invitation_token,
     )
 
 
@@ -268,6 +287,8 @@ KEPT = "kept"  # the catalogue they keep: every page theirs (a curator)
 # The catalogue they keep, but the aimed-at record is an organisation's live question (or
 # its answer): out of their reach.
 KEPT_LIBRARY = "kept library"
+MEMBERS = "members"  # scoped, but joined by invitation: never added here
+INVITATIONS = "invitations"  # scoped, sent or withdrawn, never changed once the link is out
 
 OUTSIDER_ACCESS = {
     "auth/user": NOTHING,
@@ -279,7 +300,8 @@ OUTSIDER_ACCESS = {
     "duels/aimodel": SHARED,
     "duels/prompt": LIBRARY,
     "workshop/organisation": ORGANISATION,
-    "workshop/membership": SCOPED,
+    "workshop/membership": MEMBERS,
+    "workshop/invitation": INVITATIONS,
     "workshop/script": SCOPED,
     "workshop/workshop": SCOPED,
     "workshop/room": SCOPED,
@@ -298,6 +320,7 @@ CURATOR_ACCESS = {
     "duels/prompt": KEPT_LIBRARY,
     "workshop/organisation": UNSEEN,
     "workshop/membership": UNSEEN,
+    "workshop/invitation": UNSEEN,
     "workshop/script": UNSEEN,
     "workshop/workshop": UNSEEN,
     "workshop/room": UNSEEN,
@@ -314,6 +337,7 @@ STAFF_ACCESS = {
     "duels/prompt": UNSEEN,
     "workshop/organisation": UNSEEN,
     "workshop/membership": UNSEEN,
+    "workshop/invitation": UNSEEN,
     "workshop/script": UNSEEN,
     "workshop/workshop": UNSEEN,
     "workshop/room": UNSEEN,
@@ -390,6 +414,8 @@ def fillers(world: World, route: Route) -> dict[str, list]:
         "code": [world.room.join_code],
         # The right secret (a capability link, see PUBLIC_BY_DESIGN) and a guessed one.
         "secret": [world.room.presenter_secret, world.room.presenter_secret[:-4] + "abcd"],
+        # An invitation's link (for another account than the visitor's), and a guessed one.
+        "token": [world.invitation_token, world.invitation_token[:-4] + "abcd"],
         # The analyst's downloads: every table in every format, and the owner's archive.
         "table": list(dataset.TABLES),
         "fmt": list(dataset_files.FORMATS),
@@ -494,6 +520,9 @@ def visits_of(world: World, route: Route) -> list[Visit]:
             base.allowed, base.variant = PUBLIC_BY_DESIGN["presenter"], "right secret"
         elif route.name == "presenter":
             base.variant = "guessed secret"
+        if route.name == "invitation":
+            right = kwargs["token"] == world.invitation_token
+            base.variant = "right token" if right else "guessed token"
         visits.append(base)
         if route.name in SCOPED_BY_QUERY:
             base.variant = "own"
@@ -515,6 +544,9 @@ def visits_of(world: World, route: Route) -> list[Visit]:
             for query in autocomplete_queries():
                 variant = f"{query['app_label']}.{query['model_name']}.{query['field_name']}"
                 visits.append(Visit(route, path, query=query, variant=variant))
+        elif route.name == "invitation":
+            # Accepting it: refused like the page, and nobody becomes a member.
+            visits.append(Visit(route, path, "POST", variant=f"{base.variant} (POST)"))
         elif route.name in POST_ONLY:
             form = {"workshop": world.workshop.pk, "format": "csv", "side": "a"}
             visits.append(Visit(route, path, "POST", form, variant=route.name))
@@ -693,6 +725,17 @@ ADMIN_POSTS_FOR_OUTSIDER = {
     "delete": {**ADMIN_PAGES_FOR_OUTSIDER["delete"], KEPT: NOT_SENT},
     "refused": {NOTHING: FORBIDDEN},
 }
+# Members and invitations: as SCOPED, but members join by invitation (never added here),
+# and an invitation whose link is out is never changed.
+ADMIN_PAGES_FOR_OUTSIDER["changelist"] |= {MEMBERS: OK, INVITATIONS: OK}
+ADMIN_PAGES_FOR_OUTSIDER["add"] |= {MEMBERS: FORBIDDEN, INVITATIONS: OK}
+ADMIN_PAGES_FOR_OUTSIDER["change"] |= {MEMBERS: INDEX, INVITATIONS: INDEX}
+ADMIN_PAGES_FOR_OUTSIDER["history"] |= {MEMBERS: INDEX, INVITATIONS: INDEX}
+ADMIN_PAGES_FOR_OUTSIDER["delete"] |= {MEMBERS: INDEX, INVITATIONS: INDEX}
+ADMIN_POSTS_FOR_OUTSIDER["changelist"] |= {MEMBERS: "self", INVITATIONS: "self"}
+ADMIN_POSTS_FOR_OUTSIDER["change"] |= {MEMBERS: INDEX, INVITATIONS: FORBIDDEN}
+ADMIN_POSTS_FOR_OUTSIDER["add"] |= {MEMBERS: FORBIDDEN, INVITATIONS: OK}
+ADMIN_POSTS_FOR_OUTSIDER["delete"] |= {MEMBERS: INDEX, INVITATIONS: INDEX}
 
 
 def expected(visitor: str, visit: Visit, world: World) -> Expect:
@@ -715,6 +758,12 @@ def expected(visitor: str, visit: Visit, world: World) -> Expect:
     signed_in = visitor in ACCESS or (visitor == SCRIPT and name in ANALYST_ROUTES)
     if name in PRIVATE_PAGES:
         return NOT_FOUND if signed_in else LOGIN
+    if name == "invitation":
+        # Login first; then the link of an invitation addressed to someone else shows
+        # nothing of it (403), and a guessed one does not exist (404).
+        if not signed_in:
+            return LOGIN
+        return FORBIDDEN if visit.variant.startswith("right token") else NOT_FOUND
     if name in ANALYST_ROUTES or name == "analytics_request_archive":
         if not signed_in:
             return LOGIN
@@ -790,6 +839,7 @@ def fingerprint(world: World) -> dict:
     counted = [
         Organisation,
         Membership,
+        Invitation,
         Script,
         Step,
         Workshop,
@@ -928,6 +978,7 @@ def test_the_walk_aims_at_the_organisation_s_records(world, superuser, client):
     assert ASKED in shown["duels/prompt"]
     assert LIVE_ANSWER in shown["duels/generation"]
     assert world.owner.email in shown["auth/user"]
+    assert INVITED in shown["workshop/invitation"]
 
     owner = Client()
     owner.force_login(world.owner)
