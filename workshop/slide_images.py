@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# The platform's own files. "//host/..." is another host (a scheme-relative address).
-OWN_PREFIXES = ("/static/", "/media/")
+# The platform's own files (uploads are not served yet). "//host/..." is another host.
+OWN_PREFIXES = ("/static/",)
 # Anything that could end an attribute, a CSS url() or the address itself.
 _FORBIDDEN_CHARACTERS = set(" \t\r\n\"'<>\\`()")
 
@@ -40,13 +40,13 @@ def validate(url: str) -> None:
     named = ", ".join(hosts())
     if named:
         message = _(
-            "Une image de la plateforme (/static/…, /media/…) ou d'un de ces hôtes, "
+            "Une image de la plateforme (/static/…) ou d'un de ces hôtes, "
             "en https : %(hosts)s. Une image d'un autre site verrait l'adresse de chaque "
             "participant."
         ) % {"hosts": named}
     else:
         message = _(
-            "Une image de la plateforme (/static/…, /media/…). Une image d'un autre site "
+            "Une image de la plateforme (/static/…). Une image d'un autre site "
             "verrait l'adresse de chaque participant ; l'hébergeur peut autoriser des "
             "hôtes (SLIDE_IMAGE_HOSTS)."
         )
