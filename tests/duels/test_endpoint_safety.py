@@ -5,9 +5,10 @@ import importlib
 
 import pytest
 import requests
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.urls import reverse
 
+from config.env import envnetworks
 from duels import providers
 from duels.models import Endpoint
 from tests.conftest import PASSWORD, make_user
@@ -338,3 +339,19 @@ def test_the_migration_marks_only_the_default_local_endpoints_on_loopback(db):
     assert set(Endpoint.objects.filter(is_local=True).values_list("slug", flat=True)) == {
         "ollama-local"
     }
+
+
+def test_a_name_that_does_not_resolve_is_a_failure_to_reach_that_may_pass(nothing_is_sent):
+    endpoint = Endpoint(slug="n", name="Nulle part", base_url="https://nowhere.invalid/v1")
+    with pytest.raises(providers.ProviderError) as error:
+        ask(endpoint)
+    assert error.value.retryable and "Nulle part" in error.value.message
+    assert nothing_is_sent == []
+
+
+def test_a_mistyped_private_network_stops_the_start(monkeypatch):
+    monkeypatch.setenv("PRIVATE_ENDPOINT_NETWORKS", "172.18.0.0/16, llama")
+    with pytest.raises(ImproperlyConfigured, match="llama"):
+        envnetworks("PRIVATE_ENDPOINT_NETWORKS")
+    monkeypatch.setenv("PRIVATE_ENDPOINT_NETWORKS", "172.18.0.0/16, fd00::/8")
+    assert envnetworks("PRIVATE_ENDPOINT_NETWORKS") == ["172.18.0.0/16", "fd00::/8"]
