@@ -1,5 +1,6 @@
 """Tiny helpers that read settings from the environment, with local defaults."""
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -42,6 +43,19 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def envnetworks(name: str) -> list[str]:
+    """Comma-separated networks in CIDR notation (10.0.0.0/8, fd00::/8); a typo stops the start."""
+    networks = envlist(name, [])
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list networks such as 172.18.0.0/16; got {network!r}"
+            ) from None
+    return networks
 
 
 def production_secret_key(value: str | None) -> str:

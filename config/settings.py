@@ -13,7 +13,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config import embedded_redis
-from config.env import BASE_DIR, envbool, envint, envlist, production_secret_key, var_dir
+from config.env import (
+    BASE_DIR,
+    envbool,
+    envint,
+    envlist,
+    envnetworks,
+    production_secret_key,
+    var_dir,
+)
 
 VAR_DIR = var_dir()
 
@@ -196,6 +204,15 @@ JOINS_PER_ADDRESS_PER_MINUTE = envint("JOINS_PER_ADDRESS_PER_MINUTE", 300)
 JOIN_FAILURES_PER_ADDRESS_PER_MINUTE = envint("JOIN_FAILURES_PER_ADDRESS_PER_MINUTE", 30)
 WEBSOCKET_BURST = envint("WEBSOCKET_BURST", 20)
 WEBSOCKET_MESSAGES_PER_SECOND = envint("WEBSOCKET_MESSAGES_PER_SECOND", 2)
+
+# Model providers (duels/endpoint_safety.py). The environment variables an endpoint may
+# name for its key: no other variable of the workers is ever sent, and the platform's own
+# secrets never, even if listed here. The private networks a worker may call, e.g. the
+# compose stack's network for its llama service; loopback stays for endpoints marked local.
+PROVIDER_KEY_VARIABLES = envlist(
+    "PROVIDER_KEY_VARIABLES", ["OPENROUTER_API_KEY", "ALBERT_API_KEY", "MISTRAL_API_KEY"]
+)
+PRIVATE_ENDPOINT_NETWORKS = envnetworks("PRIVATE_ENDPOINT_NETWORKS")
 
 # Generations: a worker's hold on one lapses unless renewed; retries back off exponentially.
 GENERATION_LEASE_SECONDS = envint("GENERATION_LEASE_SECONDS", 60)

@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from duels.catalogue import SizeClass
+from duels.endpoint_safety import key_variable_allowed
 from duels.generation import paste, retry
 from duels.impact import IMPACT_FIELDS
 from duels.models import AIModel, Endpoint, Generation, Maker, Prompt
@@ -83,26 +84,55 @@ class MakerAdmin(CatalogueAdmin):
 
 @admin.register(Endpoint)
 class EndpointAdmin(CatalogueAdmin):
-    list_display = ["name", "api_style", "base_url", "api_key_env", "key_status", "zone"]
+    """Curators keep an endpoint's facts (zone, PUE, limits, notes). Where the workers connect
+    and which key they send are a superuser's: creating or deleting an endpoint, its base URL,
+    its key variable and its local flag (duels/endpoint_safety.py says why)."""
+
+    list_display = [
+        "name",
+        "api_style",
+        "base_url",
+        "is_local",
+        "api_key_env",
+        "key_status",
+        "zone",
+    ]
     list_filter = ["api_style", "zone"]
     search_fields = ["name", "slug", "base_url"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["key_status"]
+    network_fields = ["base_url", "api_key_env", "is_local"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "api_style", "base_url", "notes"]}),
+        (None, {"fields": ["name", "slug", "api_style", "base_url", "is_local", "notes"]}),
         (_("Clé d'API"), {"fields": ["api_key_env", "key_status"]}),
         (_("Centre de données"), {"fields": ["zone", "pue", "wue"]}),
         (_("Limites"), {"fields": ["timeout_seconds", "max_concurrency"]}),
     ]
 
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Read-only fields are left out of the form: a crafted POST cannot set them.
+            readonly += self.network_fields
+        return readonly
+
     @admin.display(description=_("clé"))
     def key_status(self, endpoint: Endpoint) -> str:
-        # Says whether the variable is set, never what it holds.
+        # Whether a key is set, never what it holds; and only for the variables an endpoint
+        # may name, so this column tells nothing about any other variable of the server.
         if not endpoint.requires_key:
             return _("aucune clé nécessaire")
+        if not key_variable_allowed(endpoint.api_key_env):
+            return format_html("⛔ {}", _("variable non autorisée"))
         if endpoint.key_is_set:
-            return format_html("✅ {} {}", endpoint.api_key_env, _("est définie"))
-        return format_html("❌ {} {}", endpoint.api_key_env, _("n'est pas définie"))
+            return format_html("✅ {}", _("clé définie"))
+        return format_html("❌ {}", _("clé manquante"))
 
 
 class SizeClassFilter(admin.SimpleListFilter):

@@ -121,6 +121,8 @@ ENDPOINTS: list[dict] = [
         "name": "llama.cpp (local)",
         "base_url": "http://127.0.0.1:8080/v1",
         "api_key_env": "",
+        # A server on the workshop's machine: reached over loopback, so marked local.
+        "is_local": True,
         "zone": "FRA",
         "pue": Decimal("1.00"),
         "wue": Decimal("0"),
@@ -140,6 +142,8 @@ ENDPOINTS: list[dict] = [
         "name": "Ollama (local)",
         "base_url": "http://127.0.0.1:11434/v1",
         "api_key_env": "",
+        # A server on the workshop's machine: reached over loopback, so marked local.
+        "is_local": True,
         "zone": "FRA",
         "pue": Decimal("1.00"),
         "wue": Decimal("0"),

@@ -8,12 +8,14 @@ import json
 import os
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
 
 from duels.catalogue import SizeClass, size_class_for, size_class_range
+from duels.endpoint_safety import key_variable_allowed, validate_key_variable
 from impacts.zones import WORLD, validate_zone
 
 ENV_VAR_NAME = RegexValidator(
@@ -47,7 +49,10 @@ class Maker(models.Model):
 
 
 class Endpoint(models.Model):
-    """An API that serves models. Its key is read from the environment, never stored."""
+    """An API that serves models. Its key is read from the environment, never stored.
+
+    Which variables may hold a key, and where a worker may connect: duels/endpoint_safety.py.
+    """
 
     class ApiStyle(models.TextChoices):
         OPENAI = "openai", _("Compatible OpenAI (chat completions)")
@@ -55,7 +60,9 @@ class Endpoint(models.Model):
 
     slug = models.SlugField(_("identifiant"), unique=True)
     name = models.CharField(_("nom"), max_length=100)
-    base_url = models.URLField(_("URL de base"), blank=True)
+    base_url = models.URLField(
+        _("URL de base"), blank=True, validators=[URLValidator(schemes=["http", "https"])]
+    )
     api_style = models.CharField(
         _("protocole"), max_length=20, choices=ApiStyle.choices, default=ApiStyle.OPENAI
     )
@@ -63,8 +70,19 @@ class Endpoint(models.Model):
         _("variable d'environnement de la clé"),
         max_length=100,
         blank=True,
-        validators=[ENV_VAR_NAME],
-        help_text=_("Le nom de la variable, jamais la clé elle-même. Vide : pas de clé."),
+        validators=[ENV_VAR_NAME, validate_key_variable],
+        help_text=_(
+            "Le nom de la variable, jamais la clé elle-même, parmi celles que le déploiement "
+            "autorise (PROVIDER_KEY_VARIABLES). Vide : pas de clé."
+        ),
+    )
+    is_local = models.BooleanField(
+        _("serveur local (boucle locale)"),
+        default=False,
+        help_text=_(
+            "Un serveur sur la machine même (127.0.0.1, localhost) : seul un point d'accès "
+            "marqué ainsi peut être joint par la boucle locale, et en http."
+        ),
     )
     zone = models.CharField(
         _("zone électrique du centre de données"),
@@ -115,14 +133,28 @@ class Endpoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # Said here, where a superuser types it; workers refuse it anyway (endpoint_safety).
+        # Not tied to a field: a curator's form has neither the URL nor the key variable.
+        if self.api_key_env and self.base_url.lower().startswith("http:") and not self.is_local:
+            raise ValidationError(
+                _("Une clé n'est envoyée qu'en HTTPS, sauf à un serveur local marqué comme tel."),
+                code="key_over_http",
+            )
+
     @property
     def requires_key(self) -> bool:
         return bool(self.api_key_env)
 
     @property
     def key_is_set(self) -> bool:
-        """Whether the named variable holds a value in this process's environment."""
-        return bool(self.api_key_env and os.environ.get(self.api_key_env))
+        """Whether the named variable is an allowed key variable that holds a value in this
+        process's environment: never a way to learn whether any other variable exists."""
+        return bool(
+            self.api_key_env
+            and key_variable_allowed(self.api_key_env)
+            and os.environ.get(self.api_key_env)
+        )
 
 
 class AIModelQuerySet(models.QuerySet):

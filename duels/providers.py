@@ -3,8 +3,10 @@
 One provider speaks the OpenAI chat-completions protocol, streamed as
 server-sent events with usage requested: it serves OpenRouter, Albert,
 Mistral, Hugging Face's router, Ollama, vLLM, LM Studio and llama.cpp. Keys
-come only from the environment variable that the endpoint names, and never
-appear in an error, a log line or the database.
+come only from the environment variable that the endpoint names, one of those
+the deployment allows, and never appear in an error, a log line or the
+database. Before anything is sent, the endpoint's address is checked
+(duels/endpoint_safety.py); redirects are never followed.
 
 Errors say whether trying again may help (429, 5xx, timeouts, cut streams) and
 carry a message a facilitator can read.
@@ -22,6 +24,7 @@ from email.utils import parsedate_to_datetime
 import requests
 import urllib3
 
+from duels import endpoint_safety
 from duels.models import Endpoint, Generation
 
 logger = logging.getLogger(__name__)
@@ -69,9 +72,12 @@ OnProgress = Callable[[str, str], None]
 
 
 def api_key(endpoint: Endpoint) -> str | None:
-    """The endpoint's key from the environment; refuse before sending anything if it is unset."""
+    """The endpoint's key from the environment; refuse before sending anything if it is unset,
+    or if the variable is not one the deployment allows (a row saved without validation)."""
     if not endpoint.requires_key:
         return None
+    if refusal := endpoint_safety.key_variable_refusal(endpoint.api_key_env):
+        raise ProviderError(f"{refusal} Rien n'a été envoyé.", retryable=False)
     value = os.environ.get(endpoint.api_key_env)
     if not value:
         raise MissingKey(endpoint.api_key_env)
@@ -93,6 +99,15 @@ def chat_completion(
     stream: bool = True,
 ) -> Answer:
     key = api_key(endpoint)
+    url = endpoint.base_url.rstrip("/") + "/chat/completions"
+    try:
+        endpoint_safety.check_destination(url, is_local=endpoint.is_local, sends_key=bool(key))
+    except endpoint_safety.Refused as refusal:
+        raise ProviderError(str(refusal), retryable=False) from None
+    except OSError:  # the name did not resolve: may pass, like a refused connection
+        raise ProviderError(
+            f"impossible de joindre le fournisseur ({endpoint.name})", retryable=True
+        ) from None
     # identity: the stream is read raw, line by line, and must not come compressed.
     headers = {
         "Content-Type": "application/json",
@@ -104,7 +119,6 @@ def chat_completion(
     body = {"model": model_id, "messages": messages, **(settings or {}), "stream": stream}
     if stream:
         body["stream_options"] = {"include_usage": True}
-    url = endpoint.base_url.rstrip("/") + "/chat/completions"
 
     started = time.monotonic()
     deadline = started + endpoint.timeout_seconds
@@ -115,6 +129,8 @@ def chat_completion(
             headers=headers,
             stream=stream,
             timeout=(CONNECT_TIMEOUT_SECONDS, endpoint.timeout_seconds),
+            # A redirect would take the key where check_destination did not look.
+            allow_redirects=False,
         )
     except requests.Timeout:
         raise ProviderError("le fournisseur n'a pas répondu à temps", retryable=True) from None
@@ -137,6 +153,13 @@ def chat_completion(
 
 def _raise_for_status(response: requests.Response, key: str | None) -> None:
     status = response.status_code
+    if 300 <= status < 400:
+        raise ProviderError(
+            f"le fournisseur a demandé une redirection ({status}), qui n'est pas suivie : "
+            "corriger l'URL de base du point d'accès",
+            retryable=False,
+            status=status,
+        )
     if status < 400:
         return
     excerpt = _excerpt(response)

@@ -108,8 +108,12 @@ def main() -> None:
         local = Endpoint.objects.get(slug="llamacpp-local")
         if local.base_url != base_url:
             print(f"Le point d'accès local passe à {base_url} (port {options.model_port} pris).")
+        # The demo runs the server itself, on loopback: only an endpoint marked local may be
+        # reached there (duels/endpoint_safety.py).
+        if local.base_url != base_url or not local.is_local:
             local.base_url = base_url
-            local.save(update_fields=["base_url"])
+            local.is_local = True
+            local.save(update_fields=["base_url", "is_local"])
         print("Démarrage du modèle local (Gemma 3 270M, llama.cpp)...", flush=True)
         server = start(
             local_model.server_command(model_port), logs / "llama.log", local_model.server_env()

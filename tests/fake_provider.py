@@ -4,6 +4,7 @@ malformed JSON, refusals. The model id in the request picks the behaviour:
 
     ok | usage-less | reasoning | 429-then-ok | 500-then-ok | 401 | slow | cut | malformed
     | echo-key (401 whose body repeats the Authorization header)
+    | redirect (307 to the address in `redirect_to`)
 
 and "<behaviour>:<tag>" keeps separate counters per tag.
 """
@@ -24,6 +25,7 @@ class FakeProvider:
         self.active = 0
         self.max_active = 0
         self.slow_seconds = 4.0
+        self.redirect_to = ""
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -83,6 +85,8 @@ class FakeProvider:
         if behaviour == "echo-key":
             sent = handler.headers.get("Authorization", "")
             return self._plain(handler, 401, {"error": {"message": f"Key refused: {sent}"}})
+        if behaviour == "redirect":
+            return self._plain(handler, 307, {}, {"Location": self.redirect_to})
         if behaviour == "timeout":
             time.sleep(self.slow_seconds)
             return self._plain(handler, 200, {})

@@ -60,7 +60,12 @@ def fake_catalogue(transactional_db, fake):
     """make(behaviour) -> a model served by the fake provider with that behaviour."""
     maker = Maker.objects.create(slug="fake-maker", name="Fake")
     endpoint = Endpoint.objects.create(
-        slug="fake", name="Fake", base_url=fake.base_url, timeout_seconds=5, max_concurrency=4
+        slug="fake",
+        name="Fake",
+        base_url=fake.base_url,
+        is_local=True,  # the fake server listens on 127.0.0.1
+        timeout_seconds=5,
+        max_concurrency=4,
     )
     prompt = Prompt.objects.create(slug="q", title="Question", text="Pourquoi ?")
 

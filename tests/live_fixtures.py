@@ -28,7 +28,9 @@ def done(model, prompt, text, **fields):
 def live_workshop(db, django_user_model):
     org = Organisation.objects.create(name="Médiathèque", slug="mediatheque")
     maker = Maker.objects.create(slug="meta", name="Meta")
-    endpoint = Endpoint.objects.create(slug="e", name="E", base_url="http://127.0.0.1:9/v1")
+    endpoint = Endpoint.objects.create(
+        slug="e", name="E", base_url="http://127.0.0.1:9/v1", is_local=True
+    )
     big = AIModel.objects.create(
         slug="llama-3.3-70b",
         name="Llama 3.3 70B",

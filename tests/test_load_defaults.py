@@ -210,6 +210,12 @@ def test_endpoints_name_their_key_and_data_centre(loaded):
     assert Endpoint.objects.get(slug="openrouter").notes
 
 
+def test_only_the_local_servers_are_marked_local(loaded):
+    # Loopback, and a key over plain http, only for these (duels/endpoint_safety.py).
+    local = set(Endpoint.objects.filter(is_local=True).values_list("slug", flat=True))
+    assert local == {"llamacpp-local", "ollama-local"}
+
+
 def test_default_rows_pass_validation(script):
     for row in [*Maker.objects.all(), *Endpoint.objects.all(), *Prompt.objects.all()]:
         row.full_clean()

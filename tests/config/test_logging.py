@@ -220,7 +220,9 @@ def failed_generation(make, behaviour: str) -> Generation:
 
 
 def test_a_json_worker_logs_a_failed_generation_without_its_key(start_worker, fake_catalogue, fake):
-    worker = start_worker(LOG_FORMAT="json", FAKE_SECRET_KEY=SECRET)
+    worker = start_worker(
+        LOG_FORMAT="json", PROVIDER_KEY_VARIABLES="FAKE_SECRET_KEY", FAKE_SECRET_KEY=SECRET
+    )
     Endpoint.objects.update(api_key_env="FAKE_SECRET_KEY")
     generation = failed_generation(fake_catalogue, "echo-key")  # a 401 that repeats the key
     assert generation.status == Generation.Status.FAILED

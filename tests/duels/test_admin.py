@@ -33,12 +33,12 @@ def test_an_endpoint_names_its_key_variable_and_says_whether_it_is_set(
 
     monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
     page = client.get(url).content.decode()
-    assert "OPENROUTER_API_KEY" in page and "n&#x27;est pas définie" in page
+    assert "OPENROUTER_API_KEY" in page and "clé manquante" in page
 
     monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-v1-very-secret-value")
     for page_url in (url, reverse("admin:duels_endpoint_changelist")):
         page = client.get(page_url).content.decode()
-        assert "est définie" in page
+        assert "clé définie" in page
         assert "very-secret-value" not in page
 
 

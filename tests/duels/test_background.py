@@ -86,7 +86,7 @@ def test_timeouts_are_retried_then_fail(worker, fake_catalogue, fake):
 
 
 def test_a_missing_key_fails_before_anything_is_sent(start_worker, fake_catalogue, fake):
-    start_worker()  # its environment has no FAKE_MISSING_KEY
+    start_worker(PROVIDER_KEY_VARIABLES="FAKE_MISSING_KEY")  # a name it allows, and unset
     Endpoint.objects.update(api_key_env="FAKE_MISSING_KEY")
     generation = settled(prepare(fake_catalogue, "ok"))
     assert generation.status == Generation.Status.FAILED
@@ -94,8 +94,23 @@ def test_a_missing_key_fails_before_anything_is_sent(start_worker, fake_catalogu
     assert sum(fake.requests.values()) == 0
 
 
+def test_a_row_naming_secret_key_fails_and_sends_nothing(start_worker, fake_catalogue, fake):
+    """A row written without validation (before the allow-list, a shell, a raw update): the
+    worker sends neither the platform's secret key nor anything else (issue 20)."""
+    platform_secret = "platform-secret-key-that-must-never-leave-0123456789"
+    worker = start_worker(SECRET_KEY=platform_secret)
+    Endpoint.objects.update(api_key_env="SECRET_KEY")
+    generation = settled(prepare(fake_catalogue, "ok"))
+    assert generation.status == Generation.Status.FAILED
+    assert "secret de la plateforme" in generation.error
+    assert generation.attempts == 1  # a refusal, not retried
+    assert sum(fake.requests.values()) == 0
+    worker.stop()
+    assert platform_secret not in worker.log.read_text() + generation.error
+
+
 def test_no_key_leaks_into_the_database_or_the_worker_log(start_worker, fake_catalogue, fake):
-    worker = start_worker(FAKE_SECRET_KEY=SECRET)
+    worker = start_worker(PROVIDER_KEY_VARIABLES="FAKE_SECRET_KEY", FAKE_SECRET_KEY=SECRET)
     Endpoint.objects.update(api_key_env="FAKE_SECRET_KEY")
     generation = settled(prepare(fake_catalogue, "echo-key"))
     assert generation.status == Generation.Status.FAILED

@@ -86,7 +86,9 @@ def test_the_database_refuses_impossible_sizes(maker, fields):
 
 
 def test_a_served_model_names_its_id_at_the_endpoint(maker):
-    endpoint = Endpoint.objects.create(slug="local", name="Local", base_url="http://127.0.0.1:1/v1")
+    endpoint = Endpoint.objects.create(
+        slug="local", name="Local", base_url="http://127.0.0.1:1/v1", is_local=True
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         make_model(maker, "nameless", endpoint=endpoint, endpoint_model_id="")
     make_model(maker, "named", endpoint=endpoint, endpoint_model_id="named-q4")
@@ -98,7 +100,8 @@ def test_slugs_are_unique(maker):
         make_model(maker, "twice")
 
 
-def test_endpoint_reports_whether_its_key_variable_is_set(db, monkeypatch):
+def test_endpoint_reports_whether_its_key_variable_is_set(db, monkeypatch, settings):
+    settings.PROVIDER_KEY_VARIABLES = ["DUELS_TEST_KEY"]
     endpoint = Endpoint(slug="x", name="X", api_key_env="DUELS_TEST_KEY")
     monkeypatch.delenv("DUELS_TEST_KEY", raising=False)
     assert endpoint.requires_key and not endpoint.key_is_set

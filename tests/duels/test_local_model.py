@@ -16,6 +16,7 @@ def local_endpoint(base_url: str) -> Endpoint:
         slug="llamacpp-test",
         name="llama.cpp",
         base_url=base_url,
+        is_local=True,  # the llama.cpp server listens on loopback
         timeout_seconds=120,
         zone="FRA",
         pue=1,

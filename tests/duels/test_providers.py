@@ -20,7 +20,14 @@ def fake():
 
 @pytest.fixture
 def endpoint(fake):
-    return Endpoint(slug="fake", name="Fake", base_url=fake.base_url, timeout_seconds=5)
+    return Endpoint(
+        slug="fake", name="Fake", base_url=fake.base_url, is_local=True, timeout_seconds=5
+    )
+
+
+@pytest.fixture
+def fake_key_allowed(settings):
+    settings.PROVIDER_KEY_VARIABLES = ["FAKE_API_KEY"]
 
 
 def ask(endpoint, model="ok", **kwargs):
@@ -108,13 +115,17 @@ def test_a_timeout_is_retryable(endpoint, fake):
 
 
 def test_an_unreachable_endpoint_is_retryable():
-    endpoint = Endpoint(slug="x", name="Nulle part", base_url="http://127.0.0.1:9/v1")
+    endpoint = Endpoint(
+        slug="x", name="Nulle part", base_url="http://127.0.0.1:9/v1", is_local=True
+    )
     with pytest.raises(providers.ProviderError) as error:
         ask(endpoint)
     assert error.value.retryable and "Nulle part" in error.value.message
 
 
-def test_a_missing_key_is_refused_before_anything_is_sent(endpoint, fake, monkeypatch):
+def test_a_missing_key_is_refused_before_anything_is_sent(
+    endpoint, fake, monkeypatch, fake_key_allowed
+):
     monkeypatch.delenv("FAKE_API_KEY", raising=False)
     endpoint.api_key_env = "FAKE_API_KEY"
     with pytest.raises(providers.MissingKey) as error:
@@ -123,7 +134,7 @@ def test_a_missing_key_is_refused_before_anything_is_sent(endpoint, fake, monkey
     assert sum(fake.requests.values()) == 0
 
 
-def test_the_key_is_sent_and_never_repeated(endpoint, fake, monkeypatch, caplog):
+def test_the_key_is_sent_and_never_repeated(endpoint, fake, monkeypatch, caplog, fake_key_allowed):
     monkeypatch.setenv("FAKE_API_KEY", SECRET)
     endpoint.api_key_env = "FAKE_API_KEY"
     caplog.set_level(logging.DEBUG)

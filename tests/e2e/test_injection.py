@@ -155,7 +155,9 @@ def hostile(transactional_db, superuser):
     """A workshop whose every shown field carries the corpus, ready to play in one room."""
     org = Organisation.objects.create(name=ORG_NAME, slug="org")
     maker = Maker.objects.create(slug="m", name=MAKER_NAME)
-    endpoint = Endpoint.objects.create(slug="e", name="E", base_url="http://127.0.0.1:9/v1")
+    endpoint = Endpoint.objects.create(
+        slug="e", name="E", base_url="http://127.0.0.1:9/v1", is_local=True
+    )
     models = [
         AIModel.objects.create(
             slug=slug,

@@ -22,6 +22,7 @@ def two_local_models(base_url: str) -> list[AIModel]:
         slug="llama-live",
         name="llama.cpp",
         base_url=base_url,
+        is_local=True,  # the llama.cpp server listens on loopback
         zone="FRA",
         pue=1,
         wue=0,
@@ -109,11 +110,18 @@ def test_an_empty_or_endless_question_is_refused(live_workshop):
 
 
 @pytest.fixture
-def sized_catalogue(db, monkeypatch):
+def sized_catalogue(db, monkeypatch, settings):
     maker = Maker.objects.create(slug="m", name="M")
-    endpoint = Endpoint.objects.create(slug="open", name="Ouvert", base_url="http://127.0.0.1:9/v1")
+    endpoint = Endpoint.objects.create(
+        slug="open", name="Ouvert", base_url="http://127.0.0.1:9/v1", is_local=True
+    )
+    settings.PROVIDER_KEY_VARIABLES = ["PAIRS_TEST_KEY"]
     keyed = Endpoint.objects.create(
-        slug="keyed", name="Clé", base_url="http://127.0.0.1:9/v1", api_key_env="PAIRS_TEST_KEY"
+        slug="keyed",
+        name="Clé",
+        base_url="http://127.0.0.1:9/v1",
+        is_local=True,
+        api_key_env="PAIRS_TEST_KEY",
     )
     monkeypatch.delenv("PAIRS_TEST_KEY", raising=False)
     models = {}
