@@ -287,6 +287,9 @@ KEPT = "kept"  # the catalogue they keep: every page theirs (a curator)
 # The catalogue they keep, but the aimed-at record is an organisation's live question (or
 # its answer): out of their reach.
 KEPT_LIBRARY = "kept library"
+# The catalogue's endpoints: a curator keeps their facts (zone, PUE, limits), but only
+# superusers create or delete one (or change where it connects).
+KEPT_FACTS = "kept facts"
 MEMBERS = "members"  # scoped, but joined by invitation: never added here
 INVITATIONS = "invitations"  # scoped, sent or withdrawn, never changed once the link is out
 
@@ -313,7 +316,7 @@ CURATOR_ACCESS = {
     "auth/user": NOTHING,
     "auth/group": NOTHING,
     "impacts/equivalence": KEPT,
-    "duels/endpoint": KEPT,
+    "duels/endpoint": KEPT_FACTS,
     "duels/generation": KEPT_LIBRARY,
     "duels/maker": KEPT,
     "duels/aimodel": KEPT,
@@ -736,6 +739,17 @@ ADMIN_POSTS_FOR_OUTSIDER["changelist"] |= {MEMBERS: "self", INVITATIONS: "self"}
 ADMIN_POSTS_FOR_OUTSIDER["change"] |= {MEMBERS: INDEX, INVITATIONS: FORBIDDEN}
 ADMIN_POSTS_FOR_OUTSIDER["add"] |= {MEMBERS: FORBIDDEN, INVITATIONS: OK}
 ADMIN_POSTS_FOR_OUTSIDER["delete"] |= {MEMBERS: INDEX, INVITATIONS: INDEX}
+# Endpoints, for a curator: their facts are theirs to change (not sent, as KEPT), never an
+# endpoint to create or delete.
+ADMIN_PAGES_FOR_OUTSIDER["changelist"] |= {KEPT_FACTS: OK}
+ADMIN_PAGES_FOR_OUTSIDER["add"] |= {KEPT_FACTS: FORBIDDEN}
+ADMIN_PAGES_FOR_OUTSIDER["change"] |= {KEPT_FACTS: OK}
+ADMIN_PAGES_FOR_OUTSIDER["history"] |= {KEPT_FACTS: OK}
+ADMIN_PAGES_FOR_OUTSIDER["delete"] |= {KEPT_FACTS: FORBIDDEN}
+ADMIN_POSTS_FOR_OUTSIDER["changelist"] |= {KEPT_FACTS: NOT_SENT}
+ADMIN_POSTS_FOR_OUTSIDER["add"] |= {KEPT_FACTS: FORBIDDEN}
+ADMIN_POSTS_FOR_OUTSIDER["change"] |= {KEPT_FACTS: NOT_SENT}
+ADMIN_POSTS_FOR_OUTSIDER["delete"] |= {KEPT_FACTS: FORBIDDEN}
 
 
 def expected(visitor: str, visit: Visit, world: World) -> Expect:
