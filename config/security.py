@@ -8,7 +8,7 @@ it ever escaped the sanitizer. Inline styles stay allowed (the result bars' widt
 from django.conf import settings
 
 
-def policy(image_hosts: list[str]) -> str:
+def policy(image_hosts: list[str], frame_ancestors: str = "'none'") -> str:
     # Images: the site's own, and the slide images' hosts that the deployment allows
     # (SLIDE_IMAGE_HOSTS, workshop/slide_images.py), never any https host.
     images = " ".join(["'self'", "data:", *(f"https://{host}" for host in image_hosts)])
@@ -23,7 +23,7 @@ def policy(image_hosts: list[str]) -> str:
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
-            "frame-ancestors 'none'",
+            f"frame-ancestors {frame_ancestors}",
         ]
     )
 
@@ -32,8 +32,14 @@ class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.policy = policy(settings.SLIDE_IMAGE_HOSTS)
+        # A page that the platform's own pages may frame (Django's xframe_options_sameorigin:
+        # the presenter screen, as the panel's miniature) says so in both headers.
+        self.framed_policy = policy(settings.SLIDE_IMAGE_HOSTS, frame_ancestors="'self'")
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
+        framed = response.get("X-Frame-Options") == "SAMEORIGIN"
+        response.headers.setdefault(
+            "Content-Security-Policy", self.framed_policy if framed else self.policy
+        )
         return response

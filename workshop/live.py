@@ -238,6 +238,20 @@ def _skip_replay(workshop: Workshop) -> None:
     Round.objects.filter(pk=_round_or_refuse(workshop).pk).update(replay_skipped=True)
 
 
+def _page_answers(step: int):
+    def apply(workshop: Workshop) -> None:
+        round_ = _round_or_refuse(workshop)
+        page = max(0, min(round_.answers_page + step, MAX_ANSWERS_PAGE))
+        Round.objects.filter(pk=round_.pk).update(answers_page=page)
+
+    return apply
+
+
+# An answer of 300 tokens fills two or three pages of a projector; this only bounds a
+# facilitator's repeated presses (each projector stops at its last page).
+MAX_ANSWERS_PAGE = 20
+
+
 def _open_vote(workshop: Workshop) -> dict:
     round_ = _round_or_refuse(workshop)
     if not _answers_done(round_):
@@ -327,6 +341,18 @@ COMMANDS: dict[str, Command] = {
     "show_answers": Command("montrer les réponses", frozenset({DUEL_QUESTION}), _show_answers),
     "skip_replay": Command(
         "passer la relecture", frozenset({DUEL_ANSWERS, VOTE_OPEN}), _skip_replay, False
+    ),
+    "page_up": Command(
+        "page précédente des réponses",
+        frozenset({DUEL_ANSWERS, VOTE_OPEN}),
+        _page_answers(-1),
+        False,
+    ),
+    "page_down": Command(
+        "page suivante des réponses",
+        frozenset({DUEL_ANSWERS, VOTE_OPEN}),
+        _page_answers(+1),
+        False,
     ),
     "open_vote": Command("ouvrir le vote", frozenset({DUEL_ANSWERS}), _open_vote),
     "close_vote": Command("clore le vote", frozenset({VOTE_OPEN}), _close_vote),

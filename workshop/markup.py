@@ -13,6 +13,11 @@ from markdown_it import MarkdownIt
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable(
     "table"
 )
+# A slide's source is prose: a single line break is a space (paragraphs flow), as in any
+# Markdown; a model's answer keeps its line breaks, which models use as such.
+_slides = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": False}).enable(
+    "table"
+)
 _TAGS = {
     "p",
     "br",
@@ -45,7 +50,20 @@ _TAGS = {
 # rendered once per process (a pure function of the text).
 @lru_cache(maxsize=512)
 def render(text: str) -> SafeString:
-    html = _markdown.render(text or "")
+    return _clean(_markdown.render(text or ""))
+
+
+@lru_cache(maxsize=256)
+def render_slide(text: str) -> SafeString:
+    """A slide's body under its step's title: a heading that opens the body is that title
+    written again (the deck's habit, and the default script's), so it is left out."""
+    tokens = _slides.parse(text or "")
+    if len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
+        tokens = tokens[3:]
+    return _clean(_slides.renderer.render(tokens, _slides.options, {}))
+
+
+def _clean(html: str) -> SafeString:
     clean = nh3.clean(
         html,
         tags=_TAGS,

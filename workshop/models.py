@@ -462,6 +462,9 @@ class Round(models.Model):
     question_at = models.DateTimeField(null=True, blank=True)
     answers_at = models.DateTimeField(null=True, blank=True)
     replay_skipped = models.BooleanField(default=False)
+    # Which page of the answers the projectors show: the facilitator pages them from the
+    # panel, nobody touches the projector's machine (a page is what fits on that screen).
+    answers_page = models.PositiveSmallIntegerField(default=0)
     vote_opened_at = models.DateTimeField(null=True, blank=True)
     vote_closed_at = models.DateTimeField(null=True, blank=True)
     revealed_at = models.DateTimeField(null=True, blank=True)

@@ -27,7 +27,7 @@ from duels.models import AIModel, Generation
 from impacts import wording
 from impacts.estimate import Range
 from workshop import live, proposals, slide_images
-from workshop.markup import render
+from workshop.markup import render, render_slide
 from workshop.models import Answer, HandCount, Participant, Room, Round, Step, Vote, Workshop
 
 FACILITATOR, PRESENTER, PARTICIPANT = "facilitator", "presenter", "participant"
@@ -433,7 +433,7 @@ def _snapshot(reading: Reading, audience: str, room: Room | None) -> dict:
             "order": step.order,
             "count": reading.step_count,
             "title": step.title,
-            "body_html": render(step.body) if step.kind != "duel" else "",
+            "body_html": render_slide(step.body) if step.kind != "duel" else "",
             "image": _image(step),
         }
         if audience == FACILITATOR:
@@ -527,6 +527,7 @@ def _round(reading: Reading, audience: str, room: Room | None) -> dict:
         "offline_demo": round_.offline_demo,
         "answers": None,
         "replay": {"started_at": _ms(round_.answers_at), "skipped": round_.replay_skipped},
+        "page": round_.answers_page,
         "tally": None,
         "reveal": None,
     }

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
 from duels import generation as fetching
@@ -77,6 +78,7 @@ def _render_live(request, template: str, workshop: Workshop, context: dict) -> H
         return render(request, template, context)
 
 
+@xframe_options_sameorigin  # the control panel shows it as a miniature
 def presenter(request: HttpRequest, secret: str) -> HttpResponse:
     """The projector's page of a room: by secret link, no login."""
     room = get_object_or_404(Room.objects.select_related("workshop"), presenter_secret=secret)
@@ -91,6 +93,8 @@ def presenter(request: HttpRequest, secret: str) -> HttpResponse:
         {
             "room": room,
             "join_url": join_url,
+            # What latecomers type: the site's address, then the code on its home page.
+            "site": request.get_host(),
             "qr_svg": mark_safe(qr),  # noqa: S308 - segno's own SVG of our own URL
             "audience": "presenter",
             "socket_path": f"/ws/presentateur/{room.presenter_secret}/",

@@ -154,6 +154,7 @@
   // were reading, the caret. On another step or round only the fields marked
   // data-draft="any" survive (a question being proposed, or typed live by the facilitator).
   let shownContext = null;
+  let shownPhase = null;
   function context() {
     return `${state.step ? state.step.order : ""}/${state.round ? state.round.id : ""}`;
   }
@@ -187,7 +188,11 @@
     const focus = focused && screen.contains(focused) ? fieldKey(focused) : null;
     const caret = focused && typeof focused.selectionStart === "number"
       ? [focused.selectionStart, focused.selectionEnd] : null;
-    return { kept, focus, caret, scroll: sameContext ? window.scrollY : null };
+    // The same moment keeps its scroll; a new one (the vote's opening, the reveal, the next
+    // step) starts at the top of a phone, where its first thing to do is.
+    const sameMoment = sameContext && shownPhase === state.phase;
+    const scroll = sameMoment ? window.scrollY : audience === "participant" ? 0 : null;
+    return { kept, focus, caret, scroll };
   }
   function restoreDrafts({ kept, focus, caret, scroll }) {
     const nodes = screen.querySelectorAll("textarea, input, select, details, [role=status][id]");
@@ -211,6 +216,9 @@
   function render() {
     clearInterval(replayTimer);
     const drafts = keepDrafts();
+    // What the style sheet lays out by moment: the phase and the kind of step.
+    body.dataset.phase = state.phase;
+    body.dataset.kind = state.step ? state.step.kind : "";
     const parts = [];
     if (state.round && state.round.offline_demo) {
       parts.push(el("p", { class: "banner" }, t("offline")));
@@ -228,8 +236,48 @@
     }
     restoreDrafts(drafts);
     shownContext = context();
+    shownPhase = state.phase;
     updateCounts();
+    if (audience === "presenter") {
+      const progress = document.querySelector("[data-progress]");
+      if (progress) progress.textContent = state.step
+        ? t("step_of_short", { order: state.step.order, count: state.step.count }) : "";
+      fitStage();
+    }
     startReplay();
+  }
+
+  // The projector is a stage, not a page: what a moment shows fits the screen, whatever its
+  // size. Type is sized from the viewport (live.css); a moment still too long for it (a long
+  // slide, a recap) is drawn smaller, step by step, until it fits. Answers never count here:
+  // their boxes keep their size and are paged from the panel (showPage).
+  function fitStage() {
+    let fit = 1;
+    screen.style.setProperty("--fit", fit);
+    while (screen.scrollHeight > screen.clientHeight + 1 && fit > 0.5) {
+      fit = Math.round((fit - 0.05) * 100) / 100;
+      screen.style.setProperty("--fit", fit);
+    }
+    showPage();
+  }
+  window.addEventListener("resize", () => { if (state && audience === "presenter") fitStage(); });
+
+  // The answers' page that the facilitator chose, on this projector's own screen size: a
+  // page is nine tenths of the box, so that a line cut at its foot is read again on top.
+  function showPage() {
+    const round = state && state.round;
+    if (!round || !round.answers) return;
+    for (const side of ["a", "b"]) {
+      const node = document.querySelector(`[data-answer="${side}"]`);
+      if (!node || node.dataset.replaying === "1") continue;
+      const step = Math.max(1, Math.floor(node.clientHeight * 0.9));
+      const pages = Math.max(1, Math.ceil((node.scrollHeight - node.clientHeight) / step) + 1);
+      const page = Math.min(round.page || 0, pages - 1);
+      node.scrollTop = page * step;
+      const mark = document.querySelector(`[data-page-of="${side}"]`);
+      if (mark) mark.textContent = pages > 1 ? t("page_of", { page: page + 1, count: pages }) : "";
+      node.closest(".answer").classList.toggle("more", page < pages - 1);
+    }
   }
 
   function updateCounts() {
@@ -237,6 +285,8 @@
       const cell = document.querySelector(`[data-room-count="${room.id}"]`);
       if (cell) cell.textContent = room.participants;
     }
+    const present = document.querySelector("[data-present]");
+    if (present && state.rooms[0]) present.textContent = t("present", { count: state.rooms[0].participants });
     const lobbyCount = document.querySelector("[data-participants]");
     if (lobbyCount && state.rooms[0]) {
       const count = state.rooms[0].participants;
@@ -489,18 +539,39 @@
       el("p", { class: "lead" }, audience === "participant" ? t("lobby.waiting_phone") : t("lobby.waiting")));
   }
 
+  // A duel, moment by moment. On the projector each moment replaces the previous one on the
+  // same screen: the answers, then the vote's call over them, then the split alone, then
+  // the reveal alone. A phone puts its next thing to do first (the reveal, the vote's
+  // buttons in a bar that stays at the foot of the screen).
   function duel() {
     const round = state.round;
+    const phase = state.phase;
     const section = el("section", { class: "duel" }, el("h1", {}, round ? round.title : state.step.title));
     if (!round) return section;
-    if (state.phase === "duel_intro") {
+    if (phase === "duel_intro") {
       section.append(el("p", { class: "versus" }, `${t("choice.a")} `, el("span", {}, t("versus")), ` ${t("choice.b")}`));
+      if (state.bracket && typeof bracketView === "function") section.append(bracketView(state.bracket));
       return section;
     }
+    const onStage = audience === "presenter";
+    if (audience === "participant" && round.reveal) section.append(reveal(round.reveal));
+    if (audience === "participant" && phase === "vote_open") {
+      section.append(el("p", { class: "vote-call" }, t("vote.call_phone")));
+    }
+    if (audience === "participant" && phase === "vote_closed") {
+      section.append(el("p", { class: "lead" }, t("closed_wait")));
+    }
     section.append(el("blockquote", { class: "prompt" }, round.prompt));
-    if (round.answers) section.append(answers(round));
-    if (state.phase === "vote_open" || round.tally) section.append(el("div", { id: "tally" }));
-    if (audience === "participant" && state.phase === "vote_open") {
+    const stageShowsAnswers = !onStage || !["vote_closed", "reveal"].includes(phase);
+    if (round.answers && stageShowsAnswers) {
+      section.append(audience === "participant" && round.reveal
+        ? el("details", { class: "reread" }, el("summary", {}, t("reread")), answers(round))
+        : answers(round));
+    }
+    if (phase === "vote_open" || (round.tally && !(onStage && round.reveal))) {
+      section.append(el("div", { id: "tally", class: onStage ? "stage-tally" : "" }));
+    }
+    if (audience === "participant" && phase === "vote_open") {
       const form = shownVoteForm(round);
       if (form) {
         // The form being pressed stays in the page: its section is kept, redrawn around it.
@@ -510,26 +581,49 @@
       }
       section.append(voteForm(round));
     }
-    if (audience === "participant" && state.phase === "vote_closed") {
-      section.append(el("p", { class: "lead" }, t("closed_wait")));
-    }
-    if (round.reveal) section.append(reveal(round.reveal));
+    if (round.reveal && audience !== "participant") section.append(reveal(round.reveal));
     setTimeout(renderTally);
     return section;
   }
 
+  // The two answers. A projector shows them side by side in boxes of a fixed size, paged
+  // from the panel; a phone shows one at a time, A or B, chosen by two tabs.
+  let phoneTab = { round: null, side: "a" };
   function answers(round) {
     const grid = el("div", { class: "answers" });
+    const tabs = audience === "participant";
+    if (phoneTab.round !== round.id) phoneTab = { round: round.id, side: "a" };
+    if (tabs) {
+      grid.append(el("div", { class: "answer-tabs", role: "tablist", "aria-label": t("answers") },
+        ["a", "b"].map((side) => el("button", {
+          type: "button", role: "tab", id: `tab-${side}`, "aria-controls": `answer-${side}`,
+          "aria-selected": phoneTab.side === side ? "true" : "false",
+          onclick: () => selectTab(side) }, t(`choice.${side}`)))));
+    }
     for (const side of ["a", "b"]) {
       const answer = round.answers[side];
       const body = answer.generating
         ? el("div", { class: "answer-body generating", "data-answer": side }, answer.text || "…")
         : el("div", { class: "answer-body", "data-answer": side, html: answer.html });
-      grid.append(el("article", { class: "answer", "data-side": side },
-        el("h2", {}, t(`choice.${side}`)), body,
+      grid.append(el("article", {
+        class: "answer", "data-side": side, id: `answer-${side}`,
+        role: tabs ? "tabpanel" : false, "aria-labelledby": tabs ? `tab-${side}` : false,
+        hidden: tabs && phoneTab.side !== side ? "hidden" : false },
+        el("h2", {}, t(`choice.${side}`), el("span", { class: "page-of", "data-page-of": side })),
+        body,
         answer.failed ? el("p", { class: "error" }, answer.failed) : ""));
     }
     return grid;
+  }
+
+  function selectTab(side) {
+    phoneTab.side = side;
+    for (const other of ["a", "b"]) {
+      const tab = document.getElementById(`tab-${other}`);
+      const panel = document.getElementById(`answer-${other}`);
+      if (tab) tab.setAttribute("aria-selected", other === side ? "true" : "false");
+      if (panel) panel.hidden = other !== side;
+    }
   }
 
   // Replay each answer at its model's measured speed: first token, then tokens per second.
@@ -540,10 +634,16 @@
     // what is below must not move. A phone's vote button moved under a finger counts no
     // click when the release lands beside it (seen in CI), and a projector's page jumped.
     // Only an answer replayed, whose last tick gives its height back: another keeps its own.
+    // On the projector the boxes keep their size anyway; there the text being written is
+    // followed, at the foot of its box, until it is whole.
     for (const side of ["a", "b"]) {
       const node = document.querySelector(`[data-answer="${side}"]`);
       if (!node || !round.answers[side].tokens_per_second) continue;
-      node.style.height = `${node.getBoundingClientRect().height}px`;
+      node.dataset.replaying = "1";
+      if (audience === "presenter") continue;
+      const height = node.getBoundingClientRect().height;
+      if (!height) continue; // the phone's other tab: nothing below it to keep in place
+      node.style.height = `${height}px`;
       node.style.overflow = "hidden"; // the raw text replayed may take a line more
     }
     const tick = () => {
@@ -560,14 +660,16 @@
         else if (elapsed < thinking + writing) {
           const shown = Math.floor(answer.text.length * (elapsed - thinking) / writing);
           node.textContent = answer.text.slice(0, shown);
+          if (audience === "presenter") node.scrollTop = node.scrollHeight;
           running = true;
         } else if (node.dataset.done !== "1") {
           node.innerHTML = answer.html; // sanitized by the server
           node.dataset.done = "1";
           node.style.height = node.style.overflow = ""; // its own (the phone may have turned)
+          delete node.dataset.replaying;
         }
       }
-      if (!running) clearInterval(replayTimer);
+      if (!running) { clearInterval(replayTimer); if (audience === "presenter") showPage(); }
     };
     tick();
     replayTimer = setInterval(tick, 100);
@@ -577,6 +679,17 @@
     const box = document.getElementById("tally");
     if (!box || !state.round) return;
     const tally = state.round.tally;
+    if (audience === "presenter" && state.phase === "vote_open") {
+      // The call, readable from the back of the room: votes received, participants here.
+      const votes = tally ? (tally.room || tally.total).total : 0;
+      const here = state.rooms[0] ? state.rooms[0].participants : 0;
+      box.replaceChildren(el("div", { class: "vote-call" },
+        el("p", { class: "vote-call-title" }, t("vote.call")),
+        el("p", { class: "vote-count" }, el("strong", {}, votes), " ",
+          votes > 1 ? t("vote.many") : t("vote.one"), " · ",
+          el("span", { "data-present": "" }, t("present", { count: here })))));
+      return;
+    }
     if (!tally) { box.replaceChildren(); return; }
     const room = tally.room || tally.total;
     if (room.a === undefined) {
@@ -601,15 +714,21 @@
     return el("div", { class: "result" }, el("h2", {}, `${title} : ${counts.total} ${votes}`), list);
   }
 
+  // The reveal: who was behind each answer, its share of this room's votes, what it cost.
+  // A tie has its own heading above two equal cards.
   function reveal(data) {
+    const tally = state.round.tally;
+    const split = tally && (tally.room || tally.total);
     const cards = el("div", { class: "reveal" });
     for (const side of ["a", "b"]) {
       const model = data[side];
       const won = data.winner === side;
+      const share = split && split.total ? Math.round((100 * split[side]) / split.total) : null;
       cards.append(el("article", { class: "reveal-card" + (won ? " winner" : ""), "data-side": side },
         el("p", { class: "side" }, t(`choice.${side}`),
           won ? el("span", { class: "badge-winner" }, t("preferred")) : ""),
         el("h2", {}, model.model),
+        share === null ? "" : el("p", { class: "reveal-share" }, t("share_of_votes", { share })),
         el("p", { class: "maker" }, model.maker),
         el("p", {}, `${model.size} · ${model.distribution} · ${t("licence")} ${model.license}`),
         el("p", { class: "impact-line" }, model.line),
@@ -619,8 +738,8 @@
         model.method ? el("p", { class: "impact-note" },
           t("estimate", { method: model.method }) + (model.tokens_estimated ? t("tokens_estimated") : "")) : ""));
     }
-    if (data.winner === "tie") cards.append(el("p", { class: "lead" }, t("tie")));
-    return cards;
+    if (data.winner !== "tie") return el("div", { class: "reveal-moment" }, cards);
+    return el("div", { class: "reveal-moment tie" }, el("p", { class: "tie-band" }, t("tie")), cards);
   }
 
   // The phone's vote: acknowledged only once stored; re-sent after a reconnect until it is.
@@ -700,10 +819,13 @@
           mine ? mine[`comment_${side}`] : "")));
     return el("form", { id: "vote-form", class: "vote", "data-round": round.id,
       onsubmit: (e) => e.preventDefault() },
-      el("h2", {}, t("vote.title")),
-      el("div", { class: "choices" }, choices),
-      el("p", { id: "vote-status", class: "vote-status", role: "status" },
-        mine ? t("vote.saved_changeable") : ""),
+      // The buttons in a bar at the foot of the phone's screen: on screen as soon as the vote
+      // opens, after a reload too, whichever answer is being read above them.
+      el("div", { class: "vote-bar" },
+        el("h2", {}, t("vote.title")),
+        el("div", { class: "choices" }, choices),
+        el("p", { id: "vote-status", class: "vote-status", role: "status" },
+          mine ? t("vote.saved_changeable") : "")),
       el("details", { class: "why" }, el("summary", {}, t("vote.why")),
         reasonsFor("a"), reasonsFor("b"),
         el("button", { type: "button", class: "button",
