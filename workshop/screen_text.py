@@ -118,6 +118,7 @@ SCREEN_TEXT = {
     "present": _("présents : {count}"),
     "share_of_votes": _("{share} % des votes de la salle"),
     "reread": _("Relire les deux réponses"),
+    "the_question": _("La question"),
     "answering": _("…"),
     "thinking": _("réfléchit…"),
 }

@@ -561,7 +561,12 @@
     if (audience === "participant" && phase === "vote_closed") {
       section.append(el("p", { class: "lead" }, t("closed_wait")));
     }
-    section.append(el("blockquote", { class: "prompt" }, round.prompt));
+    // A phone reading the answers keeps the question folded above them (it was shown whole).
+    const folded = audience === "participant" && round.answers;
+    section.append(folded
+      ? el("details", { class: "prompt-fold" }, el("summary", {}, t("the_question")),
+        el("blockquote", { class: "prompt" }, round.prompt))
+      : el("blockquote", { class: "prompt" }, round.prompt));
     const stageShowsAnswers = !onStage || !["vote_closed", "reveal"].includes(phase);
     if (round.answers && stageShowsAnswers) {
       section.append(audience === "participant" && round.reveal
@@ -676,6 +681,11 @@
   }
 
   function renderTally() {
+    drawTally();
+    if (audience === "presenter") fitStage();
+  }
+
+  function drawTally() {
     const box = document.getElementById("tally");
     if (!box || !state.round) return;
     const tally = state.round.tally;
@@ -702,12 +712,15 @@
       state.rooms.length !== 1 || tally.total.total !== room.total ? bars(t("whole_workshop"), tally.total) : "");
   }
 
+  // A bar's length in its row, leaving room for its label: lengths stay proportional.
+  function barWidth(share) { return `width:calc((100% - 7.5em) * ${share / 100})`; }
+
   function bars(title, counts) {
     const list = el("dl", { class: "bars" });
     for (const [key, label] of CHOICES) {
       const share = counts.total ? Math.round((100 * counts[key]) / counts.total) : 0;
       list.append(el("dt", {}, label),
-        el("dd", {}, el("span", { class: `bar bar-${key}`, style: `width:${share}%` }),
+        el("dd", {}, el("span", { class: `bar bar-${key}`, style: barWidth(share) }),
           el("span", { class: "bar-label" }, `${share} % (${counts[key]})`)));
     }
     const votes = counts.total > 1 ? t("vote.many") : t("vote.one");
