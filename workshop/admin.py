@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from workshop import invitations, tenancy
+from workshop import invitations, slide_length, tenancy
 from workshop.models import Invitation, Membership, Organisation, Room, Script, Step, Workshop
 from workshop.preparation import prepare
 
@@ -285,7 +285,23 @@ class ScriptAdmin(OrganisationScoped, admin.ModelAdmin):
                 f.instance.pk for f in formset.forms if f.instance.pk and "order" in f.changed_data
             ]
             Step.objects.filter(pk__in=moved).update(order=F("order") + _PARKING_OFFSET)
-            return super().save_formset(request, form, formset, change)
+            saved = super().save_formset(request, form, formset, change)
+        self._warn_long_slides(request, form.instance)
+        return saved
+
+    def _warn_long_slides(self, request, script: Script) -> None:
+        for step in script.steps.exclude(kind=Step.Kind.DUEL).order_by("order"):
+            found = slide_length.estimate(step.body, has_image=bool(step.image_url))
+            if found.too_long:
+                messages.warning(
+                    request,
+                    _(
+                        "Étape %(order)d « %(title)s » : ce texte est trop long pour l'écran de "
+                        "projection ; il y sera affiché à %(percent)d %% de sa taille. "
+                        "Raccourcissez-le ou partagez-le en deux étapes."
+                    )
+                    % {"order": step.order, "title": step.title, "percent": 100 * found.scale},
+                )
 
 
 class RoomInline(ParentScoped, admin.TabularInline):

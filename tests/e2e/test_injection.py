@@ -78,7 +78,10 @@ PROBE = """() => {
       if (attr.name.toLowerCase().startsWith("on")) markup.push(`${tag}[${attr.name}]`);
       if (/^\\s*javascript:/i.test(attr.value)) markup.push(`${tag}[${attr.name}=javascript:]`);
     }
-    if (["iframe", "frame", "object", "embed"].includes(tag)) markup.push(tag);
+    // The panel's own miniature of the projector is the one frame the platform draws.
+    const miniature = tag === "iframe" && el.matches(".miniature iframe")
+      && new URL(el.src).pathname.startsWith("/presentateur/");
+    if (["iframe", "frame", "object", "embed"].includes(tag) && !miniature) markup.push(tag);
     if (tag === "script" && !el.getAttribute("src") && el.type !== "application/json") {
       markup.push("inline script");
     }

@@ -74,7 +74,14 @@ def assert_no_scroll(page, moment: str) -> None:
 def assert_in_viewport(page, selector: str, moment: str) -> None:
     locator = page.locator(selector).first
     expect(locator).to_be_visible()
-    box = locator.bounding_box()
+    # A screen drawn anew (a count, the replay's end) may replace the element between
+    # two looks: look again for a moment before saying it is not drawn.
+    box = None
+    for _ in range(20):
+        box = locator.bounding_box()
+        if box is not None:
+            break
+        page.wait_for_timeout(100)
     size = page.viewport_size
     assert box is not None, f"{moment}: {selector} is not drawn"
     assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"] + 1, (
@@ -164,10 +171,11 @@ def test_every_moment_fits_the_projectors_and_the_phone_shows_what_to_do(
             moment("duel_question", f"{label}-b-question")
             command("show_answers")
             command("skip_replay")
-            moment("duel_answers", f"{label}-c-answers")
-            # The facilitator pages the long answers; the projectors follow, nobody scrolls.
+            # The replay over, the answers are paged (the default script's answers are long).
             for screen in projectors.values():
                 expect(screen.locator("[data-page-of=a]")).to_contain_text("1/")
+            moment("duel_answers", f"{label}-c-answers")
+            # The facilitator pages the long answers; the projectors follow, nobody scrolls.
             command("page_down")
             for screen in projectors.values():
                 expect(screen.locator("[data-page-of=a]")).to_contain_text("2/")
