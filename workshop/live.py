@@ -289,7 +289,45 @@ def _show_results(workshop: Workshop) -> None:
     workshop.phase = QUESTION_RESULTS
 
 
+def tie_to_settle(workshop: Workshop) -> Round | None:
+    """The tied duel whose finalists the facilitator chooses now: at its reveal, the duel
+    shown (settled or not: a choice may be changed); in the finale, the first tie of the
+    script still unsettled. None for a live question's duel, which has no finale."""
+    if workshop.phase == REVEAL:
+        round_ = shown_round(workshop)
+        if round_ is not None and round_.step_id and round_.winner == "tie":
+            return round_
+        return None
+    if workshop.phase == FINALE:
+        return (
+            Round.objects.filter(workshop=workshop, step__isnull=False, winner="tie", finalists="")
+            .select_related("step")
+            .order_by("step__order")
+            .first()
+        )
+    return None
+
+
+def has_tie_to_settle(workshop: Workshop) -> bool:
+    return tie_to_settle(workshop) is not None
+
+
+def _settle(finalists: str):
+    def apply(workshop: Workshop) -> None:
+        round_ = tie_to_settle(workshop)
+        if round_ is None:
+            raise Refused("aucun duel à égalité n'attend d'être départagé")
+        Round.objects.filter(pk=round_.pk).update(finalists=finalists)
+
+    return apply
+
+
 def _open_finale_vote(workshop: Workshop) -> None:
+    if (tie := tie_to_settle(workshop)) is not None:
+        raise Refused(
+            f"le duel « {tie.step.title} » est à égalité : choisissez d'abord qui va en "
+            "finale (A, B ou les deux)"
+        )
     if not candidates(workshop):
         raise Refused("aucun duel n'a encore de gagnant : pas de finale possible")
     workshop.phase = FINALE_VOTE
@@ -332,6 +370,8 @@ class Command:
     apply: object
     # A command that changes no phase (skip the replay) keeps phase_changed_at.
     changes_phase: bool = True
+    # Offered on the panel only when this also holds (the phase is not all it needs).
+    available: object = None
 
 
 COMMANDS: dict[str, Command] = {
@@ -362,6 +402,16 @@ COMMANDS: dict[str, Command] = {
     "close_finale_vote": Command(
         "clore le vote final", frozenset({FINALE_VOTE}), _close_finale_vote
     ),
+    **{
+        f"finalists_{side}": Command(
+            "départager le duel",
+            frozenset({REVEAL, FINALE}),
+            _settle(side),
+            False,
+            available=has_tie_to_settle,
+        )
+        for side in ("a", "b", "ab")
+    },
 }
 
 PHASE_LABELS = {
@@ -383,7 +433,17 @@ PHASE_LABELS = {
 
 
 def allowed_commands(workshop: Workshop) -> list[str]:
-    return [name for name, command in COMMANDS.items() if workshop.phase in command.allowed_from]
+    allowed = [name for name, c in COMMANDS.items() if workshop.phase in c.allowed_from]
+    # A condition read once for the commands that share it (the tie's three choices).
+    checked = {}
+    for name in list(allowed):
+        condition = COMMANDS[name].available
+        if condition is not None:
+            if condition not in checked:
+                checked[condition] = condition(workshop)
+            if not checked[condition]:
+                allowed.remove(name)
+    return allowed
 
 
 def transition(workshop_id: int, name: str) -> Workshop:
@@ -769,7 +829,11 @@ def candidates(workshop: Workshop) -> list[Candidate]:
     )
     for round_ in rounds:
         counts = tallies(round_)["total"]
-        sides = {"a": ["a"], "b": ["b"], "tie": ["a", "b"]}.get(round_.winner, [])
+        if round_.winner == "tie":
+            # As the facilitator settled it; both sides while unsettled.
+            sides = {"a": ["a"], "b": ["b"]}.get(round_.finalists, ["a", "b"])
+        else:
+            sides = [round_.winner] if round_.winner in ("a", "b") else []
         for side in sides:
             generation = getattr(round_, f"generation_{side}")
             per_thousand = estimate_for(generation.model, 1000)
@@ -791,10 +855,12 @@ def candidates(workshop: Workshop) -> list[Candidate]:
     return found
 
 
-def finale_winners(found: list[Candidate], totals: list[int]) -> list[str]:
-    """The candidates with the most votes in the finale (several on a tie; none unvoted)."""
+def finale_winners(found: list[Candidate], totals: list[int]) -> list[int]:
+    """The indices of the candidates with the most votes in the finale (several on a tie;
+    none unvoted). Indices, not models: one model may win two duels, and only the duel
+    whose answer the room chose in the finale is the winner."""
     best = max(totals, default=0)
-    return [c.model_name for c, count in zip(found, totals, strict=False) if best and count == best]
+    return [index for index, count in enumerate(totals[: len(found)]) if best and count == best]
 
 
 def answer(participant_id: int, step_id: int, choice: int | None, text: str) -> Answer:

@@ -474,6 +474,14 @@ class Round(models.Model):
         blank=True,
         choices=[("a", "A"), ("b", "B"), ("tie", _("égalité"))],
     )
+    # A duel tied in the room goes to the finale as the facilitator settles it: one side,
+    # or both (live.settle); empty while unsettled, and for a duel with a winner.
+    finalists = models.CharField(
+        _("en finale"),
+        max_length=2,
+        blank=True,
+        choices=[("a", "A"), ("b", "B"), ("ab", _("A et B"))],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

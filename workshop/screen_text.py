@@ -20,6 +20,12 @@ SCREEN_TEXT = {
     "cmd.show_results": _("Montrer les résultats"),
     "cmd.open_finale_vote": _("Ouvrir le vote final"),
     "cmd.close_finale_vote": _("Clore le vote final"),
+    "cmd.finalists_a": _("En finale : A"),
+    "cmd.finalists_b": _("En finale : B"),
+    "cmd.finalists_ab": _("En finale : A et B"),
+    "tie.settle": _(
+        "« {duel} » est à égalité : qui va en finale ? A : {a} · B : {b}, ou les deux."
+    ),
     "choice.a": _("Modèle A"),
     "choice.b": _("Modèle B"),
     "choice.both_equal": _("Égalité"),

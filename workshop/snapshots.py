@@ -457,8 +457,24 @@ def _snapshot(reading: Reading, audience: str, room: Room | None) -> dict:
 def _controls(workshop: Workshop) -> dict:
     """The panel's commands and the live question's form, as the phase allows them."""
     can_ask_live = workshop.phase in live.LIVE_QUESTION_PHASES
+    allowed = live.allowed_commands(workshop)
+    tie = None
+    if "finalists_ab" in allowed:
+        # Which duel the tie's three choices settle, and what each side was.
+        round_ = live.tie_to_settle(workshop)
+        models = Generation.objects.filter(
+            pk__in=[round_.generation_a_id, round_.generation_b_id]
+        ).values_list("pk", "model__name")
+        names = dict(models)
+        tie = {
+            "duel": round_.step.title,
+            "a": names[round_.generation_a_id],
+            "b": names[round_.generation_b_id],
+            "finalists": round_.finalists,
+        }
     return {
-        "allowed": live.allowed_commands(workshop),
+        "allowed": allowed,
+        "tie": tie,
         "vote_mode": workshop.vote_mode,
         "can_ask_live": can_ask_live,
         # The models a live question may pit, for its form: read only when it may be asked
@@ -798,7 +814,10 @@ def recap(workshop: Workshop) -> dict:
     if finale is not None:
         found = live.candidates(workshop)
         totals = live.answer_counts(workshop, finale, len(found))["total"]
-        winners = live.finale_winners(found, totals)
+        winners = [
+            f"{found[index].model_name} ({found[index].step_title})"
+            for index in live.finale_winners(found, totals)
+        ]
     return {
         "duels": duels,
         "winners": winners,

@@ -341,6 +341,11 @@
     if (state.round && ["vote_open", "vote_closed"].includes(state.phase) && state.vote_mode !== "phones") {
       panel.push(handsForm());
     }
+    if (state.tie) {
+      // A tied duel: the facilitator says who goes to the finale (the buttons above).
+      panel.push(el("p", { class: "tie-to-settle", role: "status" },
+        t("tie.settle", { duel: state.tie.duel, a: state.tie.a, b: state.tie.b })));
+    }
     if (state.can_ask_live) panel.push(liveQuestionForm());
     if (state.proposals && state.proposals.length) panel.push(proposalList());
     if (state.step && state.step.notes_html) {
@@ -468,7 +473,7 @@
       el("p", { class: "lead" }, t("finale.criteria")));
     const grid = el("div", { class: "reveal" });
     data.candidates.forEach((c, index) => {
-      const won = data.winners.includes(c.model);
+      const won = data.winners.includes(index);  // by duel: one model may win two
       grid.append(el("article", { class: "reveal-card" + (won ? " winner" : ""), "data-candidate": index },
         el("p", { class: "side" }, c.duel, won ? el("span", { class: "badge-winner" }, t("finale.winner")) : ""),
         el("h2", {}, c.model), el("p", { class: "maker" }, c.maker),
@@ -484,9 +489,11 @@
         el("p", { class: "vote-count" }, el("strong", {}, data.answered), " ", t("vote.many")));
     }
     if (data.results) {
-      section.append(pollResults(t("whole_workshop"), data.candidates.map((c) => c.model), data.results.total));
+      const label = (c) => `${c.duel} · ${c.model}`;
+      section.append(pollResults(t("whole_workshop"), data.candidates.map(label), data.results.total));
       if (data.winners.length > 1) {
-        section.append(el("p", { class: "lead" }, t("finale.tie", { names: data.winners.join(t("and")) })));
+        const names = data.winners.map((index) => label(data.candidates[index]));
+        section.append(el("p", { class: "lead" }, t("finale.tie", { names: names.join(t("and")) })));
       }
     }
     return section;

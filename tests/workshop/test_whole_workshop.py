@@ -64,7 +64,7 @@ def test_the_whole_default_script_is_played_to_its_recap(default_workshop):
                 answer(participant.pk, step.pk, choice, "")
             workshop = transition(workshop.pk, "close_finale_vote")
             finale = snapshot(workshop, PRESENTER, rooms[0])["finale"]
-            assert finale["winners"] == [state["candidates"][2]["model"]]
+            assert finale["winners"] == [2]  # the third duel's winner, by its place
     assert seen.count("duel") == 3 and "question" in seen and "finale" in seen
     workshop = transition(workshop.pk, "next_step")
     assert workshop.phase == "ended" and workshop.status == Workshop.Status.FINISHED
@@ -178,6 +178,7 @@ def test_a_finale_tie_names_every_winner(live_workshop):
     vote(phone(live_workshop.room_a).participant, round_.pk, "b")
     transition(live_workshop.pk, "close_vote")
     transition(live_workshop.pk, "reveal")
+    transition(live_workshop.pk, "finalists_ab")  # the facilitator sends both
     finale = Step.objects.create(
         script=live_workshop.script, order=4, kind="finale", title="IA gagnante"
     )
@@ -189,7 +190,8 @@ def test_a_finale_tie_names_every_winner(live_workshop):
     answer(voters[1].pk, finale.pk, 1, "")
     workshop = transition(live_workshop.pk, "close_finale_vote")
     state = snapshot(workshop, PRESENTER, live_workshop.room_a)["finale"]
-    assert sorted(state["winners"]) == ["Gemma 3 4B", "Llama 3.3 70B"]
+    assert state["winners"] == [0, 1]
+    assert {state["candidates"][i]["model"] for i in (0, 1)} == {"Gemma 3 4B", "Llama 3.3 70B"}
 
 
 def phone_participants(workshop):
