@@ -5,6 +5,9 @@ chosen (one or two picked, the rest drawn). Only models whose endpoint can answe
 """
 
 import random
+import socket
+import time
+import urllib.parse
 
 from duels.models import AIModel, Endpoint
 
@@ -21,14 +24,48 @@ class NoPair(Exception):
 
 
 def available(models=None) -> list[AIModel]:
-    """Enabled models that can be asked right now."""
+    """Enabled models that can be asked right now: their key is set (or none is needed),
+    and a local server answers (a model of `make demo`'s catalogue on an Ollama that is not
+    started would fail a live question after its retries, with the room waiting)."""
     queryset = models if models is not None else AIModel.objects.enabled()
     queryset = queryset.select_related("endpoint").exclude(endpoint__isnull=True)
     return [
         model
         for model in queryset.exclude(endpoint__api_style=Endpoint.ApiStyle.MANUAL)
-        if not model.endpoint.requires_key or model.endpoint.key_is_set
+        if (not model.endpoint.requires_key or model.endpoint.key_is_set)
+        and (not model.endpoint.is_local or local_server_answers(model.endpoint))
     ]
+
+
+# Whether each local server answered, and when it was asked: asked again after a few
+# seconds, so that a server started during the workshop is offered soon after.
+LOCAL_CHECK_SECONDS = 3.0
+LOCAL_CONNECT_TIMEOUT = 0.3
+_local_seen: dict[str, tuple[float, bool]] = {}
+
+
+def local_server_answers(endpoint: Endpoint) -> bool:
+    """Whether something listens at a local endpoint's address (a TCP connection is
+    accepted). Only for endpoints marked local, whose address a superuser set: nobody
+    else can make the platform knock on an address of their choosing."""
+    address = endpoint.base_url
+    now = time.monotonic()
+    seen = _local_seen.get(address)
+    if seen is not None and now - seen[0] < LOCAL_CHECK_SECONDS:
+        return seen[1]
+    parts = urllib.parse.urlsplit(address)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        with socket.create_connection((parts.hostname, port), timeout=LOCAL_CONNECT_TIMEOUT):
+            answers = True
+    except (OSError, ValueError):
+        answers = False
+    _local_seen[address] = (now, answers)
+    return answers
+
+
+def forget_local_servers() -> None:
+    _local_seen.clear()
 
 
 def _size(model: AIModel):
@@ -40,6 +77,12 @@ def draw(mode: str, chosen: list[AIModel] | None = None, rng=random) -> tuple[AI
     pool = available()
     if mode not in MODES:
         raise NoPair(f"mode inconnu : {mode}")
+    for model in chosen:
+        if model not in pool:
+            raise NoPair(
+                f"« {model.name} » ne peut pas répondre maintenant (clé absente ou serveur "
+                "local arrêté) : choisissez un autre modèle"
+            )
     if mode == MANUAL or chosen:
         if len(chosen) >= 2:
             if chosen[0] == chosen[1]:

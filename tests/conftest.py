@@ -32,9 +32,11 @@ def fresh_channel_layer():
 def fresh_catalogue_reading():
     """The models a live question may pit are kept a few seconds in each process: a test's
     catalogue is not the one the test before left (its rows were rolled back)."""
+    from duels import pairs
     from workshop import snapshots
 
     snapshots.forget_askable_models()
+    pairs.forget_local_servers()  # nor are the local servers that answered
 
 
 @pytest.fixture(autouse=True)
@@ -174,4 +176,4 @@ from tests.generation_fixtures import (  # noqa: E402, F401
     task_queue,
     worker,
 )
-from tests.live_fixtures import live_workshop  # noqa: E402, F401
+from tests.live_fixtures import live_workshop, local_listener  # noqa: E402, F401

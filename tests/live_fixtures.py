@@ -1,5 +1,7 @@
 """A workshop ready to play: a slide, a duel whose two answers are done, a slide; two rooms."""
 
+import socket
+
 import pytest
 
 from duels.models import AIModel, Endpoint, Generation, Maker, Prompt
@@ -24,13 +26,31 @@ def done(model, prompt, text, **fields):
     )
 
 
+@pytest.fixture(scope="session")
+def local_listener():
+    """The address of a local server that accepts connections (a real socket, which
+    answers nothing): its models are offered for live questions (duels/pairs.available)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/v1"
+    server.close()
+
+
+def serve_locally(address: str, *models: AIModel) -> None:
+    """The models answer from a local server at `address` (offered for a live question)."""
+    server, _created = Endpoint.objects.get_or_create(
+        slug="local-listener", defaults={"name": "Local", "base_url": address, "is_local": True}
+    )
+    for model in models:
+        AIModel.objects.filter(pk=model.pk).update(
+            endpoint=server, endpoint_model_id=model.endpoint_model_id or model.slug
+        )
+
+
 @pytest.fixture
-def live_workshop(db, django_user_model):
+def live_workshop(db, django_user_model, local_listener):
     org = Organisation.objects.create(name="Médiathèque", slug="mediatheque")
     maker = Maker.objects.create(slug="meta", name="Meta")
-    endpoint = Endpoint.objects.create(
-        slug="e", name="E", base_url="http://127.0.0.1:9/v1", is_local=True
-    )
+    endpoint = Endpoint.objects.create(slug="e", name="E", base_url=local_listener, is_local=True)
     big = AIModel.objects.create(
         slug="llama-3.3-70b",
         name="Llama 3.3 70B",

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from duels.models import Generation, Prompt
 from tests.conftest import PASSWORD, make_user
-from tests.live_fixtures import done
+from tests.live_fixtures import done, serve_locally
 from workshop import live
 from workshop.defaults import ensure_curators_group
 from workshop.models import Round
@@ -29,8 +29,9 @@ def curator(db):
 
 
 @pytest.fixture
-def asked_live(catalogue, workshop) -> Round:
+def asked_live(catalogue, workshop, local_listener) -> Round:
     """The organisation's workshop asked a question live; one answer is in."""
+    serve_locally(local_listener, catalogue["big"], catalogue["small"])
     round_ = live.ask_live_question(
         workshop.pk, LIVE_QUESTION, "manual", [catalogue["big"].slug, catalogue["small"].slug]
     )

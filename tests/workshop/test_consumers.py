@@ -472,7 +472,15 @@ def test_every_screen_is_sent_the_close_and_the_reveal_alone(live_workshop):
     assert here["round_changes"]["tally"]["room"]["b"] == 0
     assert voter["round_changes"] == here["round_changes"] and "allowed" not in voter
     (panel, here, there, voter) = got["reveal"]
-    assert panel["allowed"] == ["next_step", "previous_step"] and panel["can_ask_live"]
+    # One vote each: a tie, which the panel is offered to settle for the finale.
+    assert panel["allowed"] == [
+        "next_step",
+        "previous_step",
+        "finalists_a",
+        "finalists_b",
+        "finalists_ab",
+    ]
+    assert panel["can_ask_live"] and panel["tie"]["duel"] == "Duel n°1"
     for news in (here, there, voter):
         assert news["round_changes"] == panel["round_changes"] and "allowed" not in news
     assert panel["round_changes"]["reveal"]["a"]["model"]

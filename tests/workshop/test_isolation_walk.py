@@ -45,7 +45,7 @@ from config.asgi import application
 from duels.models import AIModel, Endpoint, Generation, Maker, Prompt
 from impacts.models import Equivalence
 from tests.conftest import PASSWORD, make_user
-from tests.live_fixtures import done
+from tests.live_fixtures import done, serve_locally
 from workshop import (
     dataset,
     dataset_files,
@@ -111,8 +111,21 @@ class World:
 
 
 @pytest.fixture
-def world(settings, tmp_path, org, other_org, owner, outsider, catalogue, script, workshop, room):
+def world(
+    settings,
+    tmp_path,
+    org,
+    other_org,
+    owner,
+    outsider,
+    catalogue,
+    script,
+    workshop,
+    room,
+    local_listener,
+):
     settings.EXPORTS_DIR = tmp_path / "exports"
+    serve_locally(local_listener, catalogue["big"], catalogue["small"])  # for a live question
     settings.LEADERBOARD_SAMPLES = 20
     cache.clear()
     # With this choice, a comment that leaked into another organisation's export would show.

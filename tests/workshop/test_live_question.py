@@ -2,6 +2,7 @@
 to a presenter screen, then played as a duel."""
 
 import asyncio
+import socket
 
 import pytest
 from channels.db import database_sync_to_async
@@ -110,16 +111,26 @@ def test_an_empty_or_endless_question_is_refused(live_workshop):
 
 
 @pytest.fixture
-def sized_catalogue(db, monkeypatch, settings):
+def listening():
+    """A local server's address where something accepts connections (a real socket)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    pairs.forget_local_servers()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/v1"
+    server.close()
+    pairs.forget_local_servers()
+
+
+@pytest.fixture
+def sized_catalogue(db, monkeypatch, settings, listening):
     maker = Maker.objects.create(slug="m", name="M")
     endpoint = Endpoint.objects.create(
-        slug="open", name="Ouvert", base_url="http://127.0.0.1:9/v1", is_local=True
+        slug="open", name="Ouvert", base_url=listening, is_local=True
     )
     settings.PROVIDER_KEY_VARIABLES = ["PAIRS_TEST_KEY"]
     keyed = Endpoint.objects.create(
         slug="keyed",
         name="Clé",
-        base_url="http://127.0.0.1:9/v1",
+        base_url=listening,
         is_local=True,
         api_key_env="PAIRS_TEST_KEY",
     )
@@ -159,3 +170,18 @@ def test_a_chosen_model_is_completed_by_a_draw(sized_catalogue):
     assert chosen.slug == "big" and other.slug in {"tiny", "small"}
     with pytest.raises(pairs.NoPair):
         pairs.draw(pairs.MANUAL, [sized_catalogue["big"], sized_catalogue["big"]])
+
+
+def test_a_local_server_that_is_not_running_offers_none_of_its_models(sized_catalogue):
+    stopped = Endpoint.objects.create(
+        slug="stopped", name="Ollama (local)", base_url="http://127.0.0.1:9/v1", is_local=True
+    )
+    AIModel.objects.filter(slug="big").update(endpoint=stopped)
+    pairs.forget_local_servers()
+    big = AIModel.objects.get(slug="big")
+    assert big not in pairs.available()
+    with pytest.raises(pairs.NoPair, match="ne peut pas répondre maintenant"):
+        pairs.draw(pairs.MANUAL, [big])
+    with pytest.raises(pairs.NoPair, match="grand"):
+        pairs.draw(pairs.DAVID_GOLIATH)
+    assert {m.slug for m in pairs.available()} == {"tiny", "small"}
